@@ -204,6 +204,25 @@ pub(crate) fn parse_sts_response(
     })
 }
 
+/// Parses an STS answer (`AssumeRole`, `AssumeRoleWithOIDC`) received at `now`, for a
+/// credential labelled with `provider` and `credential_type`. Public for fuzzing and for
+/// custom sources; any byte sequence gives a credential or a typed error, never a panic.
+pub fn parse_response(
+    resp: &http::Response<Vec<u8>>,
+    action: &'static str,
+    provider: &str,
+    credential_type: &str,
+    endpoint: &str,
+    now: Now,
+) -> Result<Fetched, Error> {
+    let origin = Origin {
+        provider,
+        action,
+        endpoint,
+    };
+    parse_sts_response(resp, &origin, None, credential_type, now)
+}
+
 /// Names the kind of JSON failure without quoting any of the input.
 pub(crate) fn json_error_class(e: &serde_json::Error) -> &'static str {
     use serde_json::error::Category;

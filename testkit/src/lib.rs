@@ -1,1 +1,25 @@
-//! placeholder
+//! # alibabacloud-credentials-testkit
+//!
+//! Deterministic test tools for the Alibaba Cloud credentials library:
+//!
+//! - [`FakeClock`]: a monotonic and wall clock that only moves when told.
+//! - [`StsServer`]: a scripted, sans-IO STS (request in, response out) that verifies every
+//!   signature by the published rule, records requests, and injects faults.
+//! - [`drive`]: runs a [`Refresher`](alibabacloud_credentials_core::Refresher) against a
+//!   [`World`] on the fake clock, like quinn-proto's test `Pair`.
+//! - [`Emulator`]: the same STS served over real sockets on 127.0.0.1, for transport tests and
+//!   the demo.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod clock;
+pub mod drive;
+mod emulator;
+mod form;
+pub mod sts;
+
+pub use clock::FakeClock;
+pub use drive::{drive, World};
+pub use emulator::{Emulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN};
+pub use sts::{Fault, RecordedRequest, StsServer};

@@ -115,6 +115,28 @@ pub enum FileError {
     Other(String),
 }
 
+impl From<std::io::Error> for FileError {
+    fn from(e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => FileError::NotFound,
+            std::io::ErrorKind::PermissionDenied => FileError::PermissionDenied,
+            _ => FileError::Other(e.to_string()),
+        }
+    }
+}
+
+impl FileRead {
+    /// Checks what the driver read against the size limit (drivers read at most
+    /// `max_len + 1` bytes).
+    pub fn accept(&self, bytes: Vec<u8>) -> Result<Vec<u8>, FileError> {
+        if bytes.len() > self.max_len {
+            Err(FileError::TooLarge)
+        } else {
+            Ok(bytes)
+        }
+    }
+}
+
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

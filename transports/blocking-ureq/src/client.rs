@@ -1,0 +1,175 @@
+//! [`Client`]: the public handle.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use alibabacloud_credentials_core::{
+    source_from_config, Config, Credential, Env, Error, Lookup, RefreshPolicy, Refresher, Source,
+};
+
+use crate::driver::{self, Shared, Signal};
+
+/// A credentials client: cheap to clone, `Send + Sync`; clones share one cache and one
+/// background refresh thread, which stops when the last clone is dropped.
+#[derive(Clone, Debug)]
+pub struct Client {
+    handle: Arc<Handle>,
+}
+
+#[derive(Debug)]
+struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.driver_cv.notify_one();
+    }
+}
+
+/// Builds a [`Client`] with non-default settings (tests, custom sources).
+#[derive(Debug, Default)]
+pub struct Builder {
+    env: Option<Env>,
+    seed: Option<u64>,
+    policy: Option<RefreshPolicy>,
+}
+
+impl Builder {
+    /// Uses this environment instead of the process's.
+    pub fn env(mut self, env: Env) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    /// Seeds nonces and jitter (reproducible requests in tests).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Uses another refresh policy.
+    pub fn policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Builds a client for `config`.
+    pub fn build(mut self, config: Config) -> Result<Client, Error> {
+        let env = self.env.take().unwrap_or_else(process_env);
+        let source = source_from_config(&config, &env)?;
+        let t = config.credential_type.map_or("default", |t| t.as_str());
+        self.build_source(source, t)
+    }
+
+    /// Builds a client over any [`Source`]; credentials are labelled with `credential_type`.
+    pub fn build_source(
+        self,
+        source: Box<dyn Source>,
+        credential_type: &str,
+    ) -> Result<Client, Error> {
+        let seed = self.seed.unwrap_or_else(|| fastrand::u64(..));
+        let mut refresher = Refresher::with_policy(source, seed, self.policy.unwrap_or_default());
+        refresher.set_credential_type(credential_type);
+        let shared = Arc::new(Shared {
+            cache: refresher.cache().clone(),
+            signal: Mutex::new(Signal::default()),
+            driver_cv: Condvar::new(),
+            callers_cv: Condvar::new(),
+        });
+        let driver_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("alibabacloud-credentials".into())
+            .spawn(move || driver::run(refresher, driver_shared))
+            .map_err(|_| Error::Stopped)?;
+        Ok(Client {
+            handle: Arc::new(Handle { shared }),
+        })
+    }
+}
+
+/// The process environment, read once when a client is built.
+fn process_env() -> Env {
+    Env::from_vars(
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+    )
+}
+
+impl Client {
+    /// A client for `config`, reading fallbacks from the process environment now.
+    ///
+    /// Fails with [`Error::Config`] naming the field when the configuration is unusable. No
+    /// request is sent until the first [`get`](Client::get).
+    pub fn new(config: Config) -> Result<Client, Error> {
+        Builder::default().build(config)
+    }
+
+    /// A builder for non-default settings.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The current credential. Served from the cache without a lock while it is usable (one
+    /// atomic load and a clock read); blocks only when nothing usable is cached, for at most
+    /// the fetch budget.
+    pub fn get(&self) -> Result<Credential, Error> {
+        match self.handle.shared.cache.lookup(Instant::now) {
+            Lookup::Ready(c) => Ok(c),
+            Lookup::Failed(e) => Err(e),
+            Lookup::Wait { generation } => self.wait(generation),
+        }
+    }
+
+    /// The current credential if one is usable now, without ever blocking.
+    pub fn try_get(&self) -> Option<Credential> {
+        match self.handle.shared.cache.lookup(Instant::now) {
+            Lookup::Ready(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Reports that a service rejected `credential`: unless it was already replaced, the next
+    /// [`get`](Client::get) fetches a new one.
+    pub fn invalidate(&self, credential: &Credential) {
+        let shared = &self.handle.shared;
+        shared.cache.request_invalidate(credential);
+        shared.wake();
+    }
+
+    #[cold]
+    fn wait(&self, mut seen: u64) -> Result<Credential, Error> {
+        let shared = &self.handle.shared;
+        let start = Instant::now();
+        let deadline = start + shared.cache.max_wait();
+        loop {
+            shared.cache.request_refresh();
+            shared.wake();
+            {
+                let mut s = shared.lock();
+                while s.generation <= seen {
+                    if s.closed {
+                        return Err(Error::Stopped);
+                    }
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::Timeout {
+                            waited_ms: start.elapsed().as_millis() as u64,
+                        });
+                    }
+                    s = shared
+                        .callers_cv
+                        .wait_timeout(s, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+            }
+            match shared.cache.lookup(Instant::now) {
+                Lookup::Ready(c) => return Ok(c),
+                Lookup::Failed(e) => return Err(e),
+                Lookup::Wait { generation } => seen = generation,
+            }
+        }
+    }
+}

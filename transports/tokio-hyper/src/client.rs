@@ -1,0 +1,191 @@
+//! [`Client`]: the public handle.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use alibabacloud_credentials_core::{
+    source_from_config, Config, Credential, Env, Error, Lookup, RefreshPolicy, Refresher, Source,
+};
+use tokio::sync::{watch, Notify};
+
+use crate::driver::{self, Shared};
+
+/// A credentials client: cheap to clone, `Send + Sync`; clones share one cache and one driver
+/// task, which ends when the last clone is dropped.
+#[derive(Clone, Debug)]
+pub struct Client {
+    handle: Arc<Handle>,
+}
+
+#[derive(Debug)]
+struct Handle {
+    shared: Arc<Shared>,
+    /// The refresher until the driver task is spawned (by the first caller that must wait).
+    pending: Mutex<Option<Refresher>>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
+        self.shared.wake.notify_one();
+    }
+}
+
+/// Builds a [`Client`] with non-default settings (tests, custom sources).
+#[derive(Debug, Default)]
+pub struct Builder {
+    env: Option<Env>,
+    seed: Option<u64>,
+    policy: Option<RefreshPolicy>,
+}
+
+impl Builder {
+    /// Uses this environment instead of the process's.
+    pub fn env(mut self, env: Env) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    /// Seeds nonces and jitter (reproducible requests in tests).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Uses another refresh policy.
+    pub fn policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Builds a client for `config`.
+    pub fn build(mut self, config: Config) -> Result<Client, Error> {
+        let env = self.env.take().unwrap_or_else(process_env);
+        let source = source_from_config(&config, &env)?;
+        let t = config.credential_type.map_or("default", |t| t.as_str());
+        Ok(self.build_source(source, t))
+    }
+
+    /// Builds a client over any [`Source`]; credentials are labelled with `credential_type`.
+    pub fn build_source(self, source: Box<dyn Source>, credential_type: &str) -> Client {
+        let seed = self.seed.unwrap_or_else(|| fastrand::u64(..));
+        let mut refresher = Refresher::with_policy(source, seed, self.policy.unwrap_or_default());
+        refresher.set_credential_type(credential_type);
+        let shared = Arc::new(Shared {
+            cache: refresher.cache().clone(),
+            wake: Notify::new(),
+            generation: watch::Sender::new(0),
+            closed: AtomicBool::new(false),
+            gone: AtomicBool::new(false),
+        });
+        Client {
+            handle: Arc::new(Handle {
+                shared,
+                pending: Mutex::new(Some(refresher)),
+            }),
+        }
+    }
+}
+
+/// The process environment, read once when a client is built.
+fn process_env() -> Env {
+    Env::from_vars(
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+    )
+}
+
+fn mono_now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+impl Client {
+    /// A client for `config`, reading fallbacks from the process environment now.
+    ///
+    /// Fails with [`Error::Config`] naming the field when the configuration is unusable. No
+    /// request is sent and no task is spawned until the first [`get`](Client::get).
+    pub fn new(config: Config) -> Result<Client, Error> {
+        Builder::default().build(config)
+    }
+
+    /// A builder for non-default settings.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The current credential. While one is usable this completes at the first poll: one
+    /// atomic load and a clock read, no lock, no allocation. Only when nothing usable is
+    /// cached does it wait for the driver, for at most the fetch budget.
+    pub fn get(&self) -> impl Future<Output = Result<Credential, Error>> + Send + '_ {
+        let fast = match self.handle.shared.cache.lookup(mono_now) {
+            Lookup::Ready(c) => Ok(Ok(c)),
+            Lookup::Failed(e) => Ok(Err(e)),
+            Lookup::Wait { generation } => Err(generation),
+        };
+        async move {
+            match fast {
+                Ok(result) => result,
+                Err(generation) => self.wait(generation).await,
+            }
+        }
+    }
+
+    /// The current credential if one is usable now, without waiting.
+    pub fn try_get(&self) -> Option<Credential> {
+        match self.handle.shared.cache.lookup(mono_now) {
+            Lookup::Ready(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Reports that a service rejected `credential`: unless it was already replaced, the next
+    /// [`get`](Client::get) fetches a new one.
+    pub fn invalidate(&self, credential: &Credential) {
+        let shared = &self.handle.shared;
+        shared.cache.request_invalidate(credential);
+        shared.wake.notify_one();
+    }
+
+    /// Spawns the driver on the current runtime if it is not running yet.
+    fn ensure_driver(&self) {
+        let mut pending = self
+            .handle
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(refresher) = pending.take() {
+            tokio::spawn(driver::run(refresher, self.handle.shared.clone()));
+        }
+    }
+
+    #[cold]
+    async fn wait(&self, mut seen: u64) -> Result<Credential, Error> {
+        self.ensure_driver();
+        let shared = &self.handle.shared;
+        let start = tokio::time::Instant::now();
+        let deadline = start + shared.cache.max_wait();
+        let mut rx = shared.generation.subscribe();
+        loop {
+            shared.cache.request_refresh();
+            shared.wake.notify_one();
+            match tokio::time::timeout_at(deadline, rx.wait_for(|g| *g > seen)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(_)) => return Err(Error::Stopped),
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        waited_ms: start.elapsed().as_millis() as u64,
+                    })
+                }
+            }
+            if shared.gone.load(Ordering::Acquire) {
+                return Err(Error::Stopped);
+            }
+            match shared.cache.lookup(mono_now) {
+                Lookup::Ready(c) => return Ok(c),
+                Lookup::Failed(e) => return Err(e),
+                Lookup::Wait { generation } => seen = generation,
+            }
+        }
+    }
+}

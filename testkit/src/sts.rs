@@ -518,7 +518,7 @@ impl StsServer {
             .map_or(Duration::from_secs(duration), |c| {
                 c.min(Duration::from_secs(duration))
             });
-        let id = format!("STS.EMU{n:06}AbCdEfGhIjKlMn");
+        let id = format!("STS.NEmuAbCdEfGhIjKlMn{n:06}");
         let secret = format!("emu-secret-{n:06}-{}", session);
         let token = format!("CAIS-emu-token-{n:06}-{}", "x".repeat(32));
         self.add_sts_key(&id, &secret, &token);

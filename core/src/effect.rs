@@ -151,6 +151,8 @@ impl fmt::Display for FileError {
 /// One effect for the driver to perform.
 #[derive(Debug)]
 #[must_use]
+// Effects are moved a few times per fetch (minutes apart); boxing the request buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Effect {
     /// Send an HTTP request, then feed [`Input::Http`].
     Http(HttpRequest),

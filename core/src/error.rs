@@ -199,8 +199,8 @@ pub enum Error {
     Service {
         /// The provider that called it.
         provider: String,
-        /// The parsed error answer.
-        source: ServiceError,
+        /// The parsed error answer (boxed: it is large and errors travel in `Result`s).
+        source: Box<ServiceError>,
     },
     /// The HTTP exchange itself failed.
     #[error("{provider}: {action} at {endpoint}: {source}")]
@@ -315,7 +315,7 @@ mod tests {
     fn service_errors_render_all_fields() {
         let e = Error::Service {
             provider: "ram_role_arn".into(),
-            source: ServiceError {
+            source: Box::new(ServiceError {
                 action: "AssumeRole",
                 endpoint: "sts.aliyuncs.com".into(),
                 http_status: 403,
@@ -323,7 +323,7 @@ mod tests {
                 message: "You are not authorized to do this action.".into(),
                 request_id: Some("RID-1".into()),
                 recommend: Some("https://api.aliyun.com/troubleshoot?q=NoPermission".into()),
-            },
+            }),
         };
         assert_eq!(
             e.to_string(),

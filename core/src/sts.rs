@@ -257,7 +257,7 @@ pub(crate) fn service_error(
     };
     Error::Service {
         provider: origin.provider.to_owned(),
-        source: ServiceError {
+        source: Box::new(ServiceError {
             action: origin.action,
             endpoint: origin.endpoint.to_owned(),
             http_status: status,
@@ -265,7 +265,7 @@ pub(crate) fn service_error(
             message,
             request_id: body.request_id.filter(|s| !s.is_empty()),
             recommend: body.recommend.filter(|s| !s.is_empty()),
-        },
+        }),
     }
 }
 

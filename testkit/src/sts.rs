@@ -370,9 +370,7 @@ impl StsServer {
         }
         match action.as_str() {
             "AssumeRole" => {
-                if let Err(e) = self.verify_signature(req.method().as_str(), &all) {
-                    return Err(e);
-                }
+                self.verify_signature(req.method().as_str(), &all)?;
                 self.assume_role(&all, wall)
             }
             _ => Err((

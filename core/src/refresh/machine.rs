@@ -19,6 +19,8 @@ const WAIT_SLACK: Duration = Duration::from_secs(5);
 /// What the refresher wants next.
 #[derive(Debug)]
 #[must_use]
+// Effects are moved a few times per fetch (minutes apart); boxing the request buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum RefreshPoll {
     /// Perform the effect, then call [`Refresher::handle_input`].
     Effect(Effect),

@@ -43,6 +43,8 @@ pub struct Fetched {
 /// What a source wants next.
 #[derive(Debug)]
 #[must_use]
+// Moved a few times per fetch; boxing the request buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SourcePoll {
     /// Perform this effect and feed its result to [`Source::handle`].
     Effect(Effect),

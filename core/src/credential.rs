@@ -89,11 +89,7 @@ impl Credential {
 
     /// A copy with another provider name and type (the chain and the client re-label a
     /// credential; the secrets are copied into the new allocation).
-    pub fn relabel(
-        &self,
-        provider_name: impl Into<String>,
-        credential_type: impl Into<String>,
-    ) -> Credential {
+    pub fn relabel(&self, provider_name: impl Into<String>, credential_type: impl Into<String>) -> Credential {
         let i = &self.0;
         Credential(Arc::new(Inner {
             access_key_id: i.access_key_id.clone(),
@@ -244,20 +240,14 @@ mod tests {
              security_token: Some(\"** redacted **\"), bearer_token: None, expiration: Some(2025-01-02T03:04:05Z) }"
         );
         assert!(!dbg.contains("very-secret") && !dbg.contains("CAIS"));
-        assert_eq!(
-            c.to_string(),
-            "ram_role_arn/static_ak STS.****2EGU (expires 2025-01-02T03:04:05Z)"
-        );
+        assert_eq!(c.to_string(), "ram_role_arn/static_ak STS.****2EGU (expires 2025-01-02T03:04:05Z)");
         let alt = format!("{c:#?}");
         assert!(!alt.contains("very-secret") && !alt.contains("CAIS"));
     }
 
     #[test]
     fn relabel_keeps_the_secrets() {
-        let c = Credential::builder()
-            .access_key_id("id")
-            .access_key_secret("s")
-            .build();
+        let c = Credential::builder().access_key_id("id").access_key_secret("s").build();
         let d = c.relabel("default/env", "default");
         assert_eq!(d.access_key_secret(), "s");
         assert_eq!(d.provider_name(), "default/env");

@@ -17,10 +17,7 @@ pub struct Ctx {
 impl Ctx {
     /// A context seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        Ctx {
-            rng: fastrand::Rng::with_seed(seed),
-            next_id: 1,
-        }
+        Ctx { rng: fastrand::Rng::with_seed(seed), next_id: 1 }
     }
 
     /// A fresh effect id.

@@ -30,11 +30,7 @@ impl fmt::Debug for ProxyPolicy {
             ProxyPolicy::FromEnv => f.write_str("FromEnv"),
             ProxyPolicy::Explicit(url) => {
                 let shown = match url.parse::<http::Uri>() {
-                    Ok(u) => format!(
-                        "{}://{}",
-                        u.scheme_str().unwrap_or("http"),
-                        u.host().unwrap_or("?")
-                    ),
+                    Ok(u) => format!("{}://{}", u.scheme_str().unwrap_or("http"), u.host().unwrap_or("?")),
                     Err(_) => "<invalid>".to_owned(),
                 };
                 f.debug_tuple("Explicit").field(&shown).finish()
@@ -197,21 +193,9 @@ impl fmt::Debug for Input {
                 .field("status", &r.status().as_u16())
                 .field("body_len", &r.body().len())
                 .finish(),
-            Input::Http { id, result: Err(e) } => f
-                .debug_struct("Http")
-                .field("id", id)
-                .field("error", e)
-                .finish(),
-            Input::File { id, result: Ok(b) } => f
-                .debug_struct("File")
-                .field("id", id)
-                .field("len", &b.len())
-                .finish(),
-            Input::File { id, result: Err(e) } => f
-                .debug_struct("File")
-                .field("id", id)
-                .field("error", e)
-                .finish(),
+            Input::Http { id, result: Err(e) } => f.debug_struct("Http").field("id", id).field("error", e).finish(),
+            Input::File { id, result: Ok(b) } => f.debug_struct("File").field("id", id).field("len", &b.len()).finish(),
+            Input::File { id, result: Err(e) } => f.debug_struct("File").field("id", id).field("error", e).finish(),
         }
     }
 }

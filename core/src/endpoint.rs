@@ -15,61 +15,39 @@ pub struct Endpoint {
 impl Endpoint {
     /// Parses a host, `host:port`, or a URL with an `http`/`https` scheme (and no path beyond
     /// `/`). Without a scheme, `default_scheme` applies.
-    pub fn parse(
-        text: &str,
-        default_scheme: http::uri::Scheme,
-        field: &'static str,
-    ) -> Result<Self, ConfigError> {
-        let invalid = |reason: &str| ConfigError::InvalidValue {
-            field,
-            reason: reason.to_owned(),
-        };
+    pub fn parse(text: &str, default_scheme: http::uri::Scheme, field: &'static str) -> Result<Self, ConfigError> {
+        let invalid = |reason: &str| ConfigError::InvalidValue { field, reason: reason.to_owned() };
         let text = text.trim();
         if text.is_empty() {
             return Err(invalid("is empty"));
         }
         if text.contains("://") {
             let uri: http::Uri = text.parse().map_err(|_| invalid("is not a valid URL"))?;
-            let scheme = uri
-                .scheme()
-                .cloned()
-                .ok_or_else(|| invalid("is not a valid URL"))?;
+            let scheme = uri.scheme().cloned().ok_or_else(|| invalid("is not a valid URL"))?;
             if scheme != http::uri::Scheme::HTTP && scheme != http::uri::Scheme::HTTPS {
                 return Err(invalid("must use http or https"));
             }
-            let authority = uri
-                .authority()
-                .cloned()
-                .ok_or_else(|| invalid("has no host"))?;
+            let authority = uri.authority().cloned().ok_or_else(|| invalid("has no host"))?;
             if authority.as_str().contains('@') {
                 return Err(invalid("must not contain user information"));
             }
             if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
-                return Err(invalid(
-                    "must be a scheme and host only, without a path or query",
-                ));
+                return Err(invalid("must be a scheme and host only, without a path or query"));
             }
             Ok(Endpoint { scheme, authority })
         } else {
-            let authority: http::uri::Authority = text
-                .parse()
-                .map_err(|_| invalid("is not a valid host or host:port"))?;
+            let authority: http::uri::Authority =
+                text.parse().map_err(|_| invalid("is not a valid host or host:port"))?;
             if authority.as_str().contains('@') || text.contains('/') {
                 return Err(invalid("is not a valid host or host:port"));
             }
-            Ok(Endpoint {
-                scheme: default_scheme,
-                authority,
-            })
+            Ok(Endpoint { scheme: default_scheme, authority })
         }
     }
 
     /// An https endpoint for a host known to be valid.
     fn https(host: &str) -> Self {
-        Endpoint {
-            scheme: http::uri::Scheme::HTTPS,
-            authority: host.parse().expect("static host names are valid"),
-        }
+        Endpoint { scheme: http::uri::Scheme::HTTPS, authority: host.parse().expect("static host names are valid") }
     }
 
     /// `https` or `http`.
@@ -122,9 +100,7 @@ pub fn sts_endpoint(
         return Endpoint::parse(e, http::uri::Scheme::HTTPS, vars::STS_ENDPOINT);
     }
     let vpc = enable_vpc.unwrap_or_else(|| env.flag(vars::VPC_ENDPOINT_ENABLED));
-    let region = region
-        .filter(|s| !s.is_empty())
-        .or_else(|| env.get(vars::STS_REGION));
+    let region = region.filter(|s| !s.is_empty()).or_else(|| env.get(vars::STS_REGION));
     match region {
         Some(r) => {
             let valid = r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
@@ -157,35 +133,19 @@ mod tests {
             (vars::VPC_ENDPOINT_ENABLED, "true"),
         ]);
         assert_eq!(
-            sts_endpoint(Some("http://127.0.0.1:8080"), None, None, &e)
-                .unwrap()
-                .to_string(),
+            sts_endpoint(Some("http://127.0.0.1:8080"), None, None, &e).unwrap().to_string(),
             "http://127.0.0.1:8080"
         );
+        assert_eq!(sts_endpoint(None, None, None, &e).unwrap().to_string(), "https://sts.example.com");
+        let e = env(&[(vars::STS_REGION, "cn-beijing"), (vars::VPC_ENDPOINT_ENABLED, "TRUE")]);
+        assert_eq!(sts_endpoint(None, None, None, &e).unwrap().to_string(), "https://sts-vpc.cn-beijing.aliyuncs.com");
         assert_eq!(
-            sts_endpoint(None, None, None, &e).unwrap().to_string(),
-            "https://sts.example.com"
-        );
-        let e = env(&[
-            (vars::STS_REGION, "cn-beijing"),
-            (vars::VPC_ENDPOINT_ENABLED, "TRUE"),
-        ]);
-        assert_eq!(
-            sts_endpoint(None, None, None, &e).unwrap().to_string(),
-            "https://sts-vpc.cn-beijing.aliyuncs.com"
-        );
-        assert_eq!(
-            sts_endpoint(None, Some("cn-hangzhou"), Some(false), &e)
-                .unwrap()
-                .to_string(),
+            sts_endpoint(None, Some("cn-hangzhou"), Some(false), &e).unwrap().to_string(),
             "https://sts.cn-hangzhou.aliyuncs.com"
         );
         // VPC without a region is ignored, as in every official SDK.
         let e = env(&[(vars::VPC_ENDPOINT_ENABLED, "true")]);
-        assert_eq!(
-            sts_endpoint(None, None, None, &e).unwrap().to_string(),
-            "https://sts.aliyuncs.com"
-        );
+        assert_eq!(sts_endpoint(None, None, None, &e).unwrap().to_string(), "https://sts.aliyuncs.com");
     }
 
     #[test]
@@ -195,23 +155,9 @@ mod tests {
             p("sts-vpc.cn-hangzhou.aliyuncs.com").unwrap().to_string(),
             "https://sts-vpc.cn-hangzhou.aliyuncs.com"
         );
-        assert_eq!(
-            p("localhost:9000").unwrap().to_string(),
-            "https://localhost:9000"
-        );
-        assert_eq!(
-            p("http://127.0.0.1:8080/").unwrap().authority(),
-            "127.0.0.1:8080"
-        );
-        for bad in [
-            "",
-            "ftp://x",
-            "http://x/path",
-            "a b",
-            "user@host",
-            "http://u:p@host",
-            "host/path",
-        ] {
+        assert_eq!(p("localhost:9000").unwrap().to_string(), "https://localhost:9000");
+        assert_eq!(p("http://127.0.0.1:8080/").unwrap().authority(), "127.0.0.1:8080");
+        for bad in ["", "ftp://x", "http://x/path", "a b", "user@host", "http://u:p@host", "host/path"] {
             assert!(p(bad).is_err(), "{bad}");
         }
         let e = p("http://x/path").unwrap_err();

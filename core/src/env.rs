@@ -25,38 +25,22 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        let vars: HashMap<String, String> = vars
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
+        let vars: HashMap<String, String> = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         let non_empty = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
         let home = non_empty("HOME")
             .or_else(|| non_empty("USERPROFILE"))
-            .or_else(|| {
-                Some(format!(
-                    "{}{}",
-                    non_empty("HOMEDRIVE")?,
-                    non_empty("HOMEPATH")?
-                ))
-            });
-        Env {
-            home: home.map(PathBuf::from),
-            vars,
-        }
+            .or_else(|| Some(format!("{}{}", non_empty("HOMEDRIVE")?, non_empty("HOMEPATH")?)));
+        Env { home: home.map(PathBuf::from), vars }
     }
 
     /// The variable's value if it is set and not empty (the official SDKs treat empty as unset).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
     }
 
     /// True if the variable is `true` in any case, as the official SDKs parse flags.
     pub fn flag(&self, name: &str) -> bool {
-        self.get(name)
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        self.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// The home directory, if known.
@@ -70,10 +54,7 @@ impl std::fmt::Debug for Env {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut names: Vec<&String> = self.vars.keys().collect();
         names.sort();
-        f.debug_struct("Env")
-            .field("names", &names)
-            .field("home", &self.home)
-            .finish()
+        f.debug_struct("Env").field("names", &names).field("home", &self.home).finish()
     }
 }
 

@@ -71,13 +71,11 @@ pub enum ConfigError {
 }
 
 fn did_you_mean(s: &Option<&'static str>) -> String {
-    s.map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default()
+    s.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
 }
 
 fn env_hint(env: &Option<&'static str>) -> String {
-    env.map(|e| format!(" (or set the environment variable {e})"))
-        .unwrap_or_default()
+    env.map(|e| format!(" (or set the environment variable {e})")).unwrap_or_default()
 }
 
 /// How an HTTP exchange failed below the HTTP layer, as reported by the driver.
@@ -136,10 +134,7 @@ fn detail_suffix(d: &str) -> String {
 impl TransportError {
     /// A transport error of `kind` with a short description.
     pub fn new(kind: TransportErrorKind, detail: impl Into<String>) -> Self {
-        TransportError {
-            kind,
-            detail: detail.into(),
-        }
+        TransportError { kind, detail: detail.into() }
     }
 }
 
@@ -215,9 +210,7 @@ pub enum Error {
         source: TransportError,
     },
     /// The service answered success, but the answer is unusable.
-    #[error(
-        "{provider}: invalid {action} response from {endpoint} (HTTP {http_status}): {reason}"
-    )]
+    #[error("{provider}: invalid {action} response from {endpoint} (HTTP {http_status}): {reason}")]
     InvalidResponse {
         /// The provider that called it.
         provider: String,
@@ -231,9 +224,7 @@ pub enum Error {
         reason: String,
     },
     /// A source handed back a credential that is already expired or too close to expiry.
-    #[error(
-        "{provider}: the fetched credential expires too soon to be used ({remaining_secs} s left)"
-    )]
+    #[error("{provider}: the fetched credential expires too soon to be used ({remaining_secs} s left)")]
     ExpiredCredential {
         /// The provider.
         provider: String,
@@ -267,10 +258,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Service { source, .. } => source.is_retryable(),
-            Error::Transport { source, .. } => !matches!(
-                source.kind,
-                TransportErrorKind::InvalidRequest | TransportErrorKind::BodyTooLarge
-            ),
+            Error::Transport { source, .. } => {
+                !matches!(source.kind, TransportErrorKind::InvalidRequest | TransportErrorKind::BodyTooLarge)
+            }
             Error::InvalidResponse { http_status, .. } => *http_status >= 500,
             Error::ExpiredCredential { .. } | Error::Timeout { .. } | Error::File { .. } => true,
             Error::Config(_) | Error::Stopped => false,
@@ -301,14 +291,8 @@ mod tests {
             e.to_string(),
             "config field `role_arn` is required for type `ram_role_arn` (or set the environment variable ALIBABA_CLOUD_ROLE_ARN)"
         );
-        let e = ConfigError::UnknownField {
-            field: "role_ar".into(),
-            suggestion: Some("role_arn"),
-        };
-        assert_eq!(
-            e.to_string(),
-            "unknown config field `role_ar` (did you mean `role_arn`?)"
-        );
+        let e = ConfigError::UnknownField { field: "role_ar".into(), suggestion: Some("role_arn") };
+        assert_eq!(e.to_string(), "unknown config field `role_ar` (did you mean `role_arn`?)");
     }
 
     #[test]

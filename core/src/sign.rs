@@ -9,11 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha1::Sha1;
 
 /// Everything but RFC 3986's unreserved characters `A-Z a-z 0-9 - _ . ~` is encoded.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Percent-encodes per RFC 3986 with upper-case hex (space → `%20`, `*` → `%2A`, `~` kept).
 pub fn percent_encode(text: &str) -> String {
@@ -25,10 +21,8 @@ pub fn canonical_query<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut pairs: Vec<(String, String)> = params
-        .into_iter()
-        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        params.into_iter().map(|(k, v)| (percent_encode(k), percent_encode(v))).collect();
     // Sorting the encoded names equals sorting the raw names for the unreserved set, and is
     // what servers do; for other characters the published rule sorts the encoded form.
     pairs.sort();
@@ -65,10 +59,7 @@ pub fn sign_params<'a, I>(method: &str, params: I, access_key_secret: &str) -> S
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    signature(
-        access_key_secret,
-        &string_to_sign(method, &canonical_query(params)),
-    )
+    signature(access_key_secret, &string_to_sign(method, &canonical_query(params)))
 }
 
 /// Encodes parameters as `k=v&k2=v2` in the given order, RFC 3986 (used for query strings and

@@ -38,12 +38,8 @@ pub(crate) fn build_rpc_post(
     ctx: &mut Ctx,
 ) -> SignedRequest {
     let timestamp = format_timestamp(now.wall);
-    let mut system: Vec<(&str, &str)> = vec![
-        ("Action", action),
-        ("Format", "JSON"),
-        ("Version", STS_VERSION),
-        ("Timestamp", &timestamp),
-    ];
+    let mut system: Vec<(&str, &str)> =
+        vec![("Action", action), ("Format", "JSON"), ("Version", STS_VERSION), ("Timestamp", &timestamp)];
     let nonce;
     let mut string_to_sign = None;
     let signature;
@@ -56,10 +52,7 @@ pub(crate) fn build_rpc_post(
         if let Some(token) = cred.security_token() {
             system.push(("SecurityToken", token));
         }
-        let sts = sign::string_to_sign(
-            "POST",
-            &sign::canonical_query(system.iter().chain(business).copied()),
-        );
+        let sts = sign::string_to_sign("POST", &sign::canonical_query(system.iter().chain(business).copied()));
         signature = sign::signature(cred.access_key_secret(), &sts);
         string_to_sign = Some(sts);
         system.push(("Signature", &signature));
@@ -67,22 +60,14 @@ pub(crate) fn build_rpc_post(
     let query = sign::encode_pairs(system.iter().copied());
     let body = sign::encode_pairs(business.iter().copied());
     let mut builder = http::Request::post(endpoint.uri(&format!("/?{query}")))
-        .header(
-            http::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
+        .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(http::header::ACCEPT, "application/json")
         .header(http::header::USER_AGENT, user_agent());
     for (name, value) in extra_headers {
         builder = builder.header(*name, *value);
     }
-    let request = builder
-        .body(body.into_bytes())
-        .expect("all request parts are pre-validated");
-    SignedRequest {
-        request,
-        string_to_sign,
-    }
+    let request = builder.body(body.into_bytes()).expect("all request parts are pre-validated");
+    SignedRequest { request, string_to_sign }
 }
 
 #[derive(Deserialize)]
@@ -136,10 +121,7 @@ impl Origin<'_> {
 
 /// The server's `Date`, used to cancel local clock skew.
 pub(crate) fn server_date(resp: &http::Response<Vec<u8>>) -> Option<SystemTime> {
-    resp.headers()
-        .get(http::header::DATE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_http_date)
+    resp.headers().get(http::header::DATE).and_then(|v| v.to_str().ok()).and_then(parse_http_date)
 }
 
 /// Parses an STS answer into a credential, or a typed error. `our_string_to_sign` lets a
@@ -155,40 +137,16 @@ pub(crate) fn parse_sts_response(
     if !resp.status().is_success() {
         return Err(service_error(resp, origin, our_string_to_sign));
     }
-    let body: SuccessBody = serde_json::from_slice(resp.body()).map_err(|e| {
-        origin.invalid(
-            status,
-            format!("body is not the expected JSON ({})", json_error_class(&e)),
-        )
-    })?;
-    let c = body
-        .credentials
-        .ok_or_else(|| origin.invalid(status, "missing field `Credentials`"))?;
-    let field = |name: &str| {
-        origin.invalid(
-            status,
-            format!("missing or empty field `Credentials.{name}`"),
-        )
-    };
-    let id = c
-        .access_key_id
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| field("AccessKeyId"))?;
-    let secret = c
-        .access_key_secret
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| field("AccessKeySecret"))?;
-    let token = c
-        .security_token
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| field("SecurityToken"))?;
+    let body: SuccessBody = serde_json::from_slice(resp.body())
+        .map_err(|e| origin.invalid(status, format!("body is not the expected JSON ({})", json_error_class(&e))))?;
+    let c = body.credentials.ok_or_else(|| origin.invalid(status, "missing field `Credentials`"))?;
+    let field = |name: &str| origin.invalid(status, format!("missing or empty field `Credentials.{name}`"));
+    let id = c.access_key_id.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeyId"))?;
+    let secret = c.access_key_secret.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeySecret"))?;
+    let token = c.security_token.filter(|s| !s.is_empty()).ok_or_else(|| field("SecurityToken"))?;
     let exp_text = c.expiration.ok_or_else(|| field("Expiration"))?;
-    let expiration = parse_expiration(&exp_text).ok_or_else(|| {
-        origin.invalid(
-            status,
-            "field `Credentials.Expiration` is not an RFC 3339 time",
-        )
-    })?;
+    let expiration = parse_expiration(&exp_text)
+        .ok_or_else(|| origin.invalid(status, "field `Credentials.Expiration` is not an RFC 3339 time"))?;
     let expires_at = expiry_deadline(expiration, server_date(resp), now);
     let credential = Credential::builder()
         .access_key_id(id)
@@ -198,10 +156,7 @@ pub(crate) fn parse_sts_response(
         .provider_name(origin.provider)
         .credential_type(credential_type)
         .build();
-    Ok(Fetched {
-        credential,
-        expires_at: Some(expires_at),
-    })
+    Ok(Fetched { credential, expires_at: Some(expires_at) })
 }
 
 /// Parses an STS answer (`AssumeRole`, `AssumeRoleWithOIDC`) received at `now`, for a
@@ -215,11 +170,7 @@ pub fn parse_response(
     endpoint: &str,
     now: Now,
 ) -> Result<Fetched, Error> {
-    let origin = Origin {
-        provider,
-        action,
-        endpoint,
-    };
+    let origin = Origin { provider, action, endpoint };
     parse_sts_response(resp, &origin, None, credential_type, now)
 }
 
@@ -235,18 +186,11 @@ pub(crate) fn json_error_class(e: &serde_json::Error) -> &'static str {
 }
 
 /// Builds the typed error of a non-2xx STS answer.
-pub(crate) fn service_error(
-    resp: &http::Response<Vec<u8>>,
-    origin: &Origin<'_>,
-    ours: Option<&str>,
-) -> Error {
+pub(crate) fn service_error(resp: &http::Response<Vec<u8>>, origin: &Origin<'_>, ours: Option<&str>) -> Error {
     let status = resp.status().as_u16();
     let parsed: Option<ErrorBody> = serde_json::from_slice(resp.body()).ok();
     let body = parsed.unwrap_or_default();
-    let code = body
-        .code
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| format!("Http{status}"));
+    let code = body.code.filter(|c| !c.is_empty()).unwrap_or_else(|| format!("Http{status}"));
     let message = match body.message {
         Some(m) => sanitize_message(&m, ours),
         None => format!(
@@ -277,15 +221,10 @@ fn sanitize_message(message: &str, ours: Option<&str>) -> String {
     let Some(pos) = lower.find(MARKER) else {
         return message.chars().take(512).collect();
     };
-    let head = message[..pos]
-        .trim_end()
-        .trim_end_matches("server")
-        .trim_end();
+    let head = message[..pos].trim_end().trim_end_matches("server").trim_end();
     let theirs = message[pos + MARKER.len()..].trim();
     let verdict = match ours {
-        Some(o) if o == theirs => {
-            " [the server computed the same string to sign: the AccessKey secret is wrong]"
-        }
+        Some(o) if o == theirs => " [the server computed the same string to sign: the AccessKey secret is wrong]",
         Some(_) => " [the server computed a different string to sign; its copy was removed from this message]",
         None => " [the server's string to sign was removed from this message]",
     };

@@ -27,18 +27,12 @@ impl Now {
 
     /// This time moved forward by `d` on both clocks.
     pub fn after(self, d: Duration) -> Self {
-        Now {
-            mono: self.mono + d,
-            wall: self.wall + d,
-        }
+        Now { mono: self.mono + d, wall: self.wall + d }
     }
 
     /// Seconds since the Unix epoch of the wall clock (0 before 1970).
     pub fn unix_seconds(&self) -> u64 {
-        self.wall
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+        self.wall.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
     }
 }
 
@@ -46,8 +40,7 @@ impl Now {
 pub fn format_timestamp(wall: SystemTime) -> String {
     let t = OffsetDateTime::from(wall);
     let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    t.format(&fmt)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+    t.format(&fmt).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
 /// Formats a wall-clock time as RFC 3339 in UTC with second precision (`2025-01-02T03:04:05Z`).
@@ -57,26 +50,18 @@ pub fn format_rfc3339(wall: SystemTime) -> String {
 
 /// Parses an `Expiration` (`2015-04-09T11:52:19Z`; fractions and offsets are accepted too).
 pub fn parse_expiration(text: &str) -> Option<SystemTime> {
-    OffsetDateTime::parse(text.trim(), &Rfc3339)
-        .ok()
-        .map(SystemTime::from)
+    OffsetDateTime::parse(text.trim(), &Rfc3339).ok().map(SystemTime::from)
 }
 
 /// Parses an HTTP `Date` header (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
 pub fn parse_http_date(text: &str) -> Option<SystemTime> {
-    let fmt = format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    PrimitiveDateTime::parse(text.trim(), &fmt)
-        .ok()
-        .map(|t| SystemTime::from(t.assume_utc()))
+    let fmt = format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+    PrimitiveDateTime::parse(text.trim(), &fmt).ok().map(|t| SystemTime::from(t.assume_utc()))
 }
 
 /// Formats an HTTP `Date` header value (used by the testkit's servers).
 pub fn format_http_date(wall: SystemTime) -> String {
-    let fmt = format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
+    let fmt = format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
     OffsetDateTime::from(wall).format(&fmt).unwrap_or_default()
 }
 
@@ -85,16 +70,10 @@ pub fn format_http_date(wall: SystemTime) -> String {
 /// The remaining lifetime is measured against the server's `Date` when the response had one
 /// (both are the server's clock, so a skewed local clock cancels out), else against the local
 /// wall clock. It is clamped to 0..=12 h, the longest session STS issues.
-pub fn expiry_deadline(
-    expiration: SystemTime,
-    server_date: Option<SystemTime>,
-    now: Now,
-) -> Instant {
+pub fn expiry_deadline(expiration: SystemTime, server_date: Option<SystemTime>, now: Now) -> Instant {
     const MAX_LIFETIME: Duration = Duration::from_secs(12 * 3600);
     let reference = server_date.unwrap_or(now.wall);
-    let remaining = expiration
-        .duration_since(reference)
-        .unwrap_or(Duration::ZERO);
+    let remaining = expiration.duration_since(reference).unwrap_or(Duration::ZERO);
     now.mono + remaining.min(MAX_LIFETIME)
 }
 
@@ -113,14 +92,8 @@ mod tests {
 
     #[test]
     fn parses_expirations() {
-        assert_eq!(
-            parse_expiration("2025-01-02T03:04:05Z"),
-            Some(at(1_735_787_045))
-        );
-        assert_eq!(
-            parse_expiration("2025-01-02T03:04:05.250Z"),
-            Some(at(1_735_787_045) + Duration::from_millis(250))
-        );
+        assert_eq!(parse_expiration("2025-01-02T03:04:05Z"), Some(at(1_735_787_045)));
+        assert_eq!(parse_expiration("2025-01-02T03:04:05.250Z"), Some(at(1_735_787_045) + Duration::from_millis(250)));
         assert_eq!(parse_expiration("2025-01-02 03:04:05"), None);
         assert_eq!(parse_expiration(""), None);
     }

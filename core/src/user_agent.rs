@@ -21,9 +21,6 @@ mod tests {
     fn format() {
         let ua = super::user_agent();
         assert!(ua.starts_with("AlibabaCloud ("), "{ua}");
-        assert!(
-            ua.contains(") Rust/") && ua.contains(" Credentials/0.") && ua.ends_with(" TeaDSL/1"),
-            "{ua}"
-        );
+        assert!(ua.contains(") Rust/") && ua.contains(" Credentials/0.") && ua.ends_with(" TeaDSL/1"), "{ua}");
     }
 }

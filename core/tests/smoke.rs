@@ -1,6 +1,4 @@
-use alibabacloud_credentials_core::{
-    source_from_config, Config, CredentialType, Env, Lookup, Refresher,
-};
+use alibabacloud_credentials_core::{source_from_config, Config, CredentialType, Env, Lookup, Refresher};
 use alibabacloud_credentials_testkit::{drive, FakeClock, StsServer};
 
 #[test]
@@ -18,10 +16,7 @@ fn ram_role_arn_end_to_end_on_the_fake_clock() {
     let source = source_from_config(&config, &Env::empty()).unwrap();
     let mut r = Refresher::new(source, 42);
     let cache = r.cache().clone();
-    assert!(matches!(
-        cache.lookup(|| clock.now().mono),
-        Lookup::Wait { generation: 0 }
-    ));
+    assert!(matches!(cache.lookup(|| clock.now().mono), Lookup::Wait { generation: 0 }));
     cache.request_refresh();
     let report = drive(&mut r, &clock, &mut sts);
     assert_eq!(report.requests, 1, "{:?}", sts.requests());

@@ -20,13 +20,8 @@ impl FakeClock {
 
     /// Starts at the given wall time (Unix seconds).
     pub fn at_unix(secs: u64) -> Self {
-        let now = Now::new(
-            Instant::now(),
-            SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
-        );
-        FakeClock {
-            inner: Arc::new(Mutex::new(now)),
-        }
+        let now = Now::new(Instant::now(), SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        FakeClock { inner: Arc::new(Mutex::new(now)) }
     }
 
     /// The current time.

@@ -28,9 +28,7 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator")
-            .field("addr", &self.addr)
-            .finish()
+        f.debug_struct("Emulator").field("addr", &self.addr).finish()
     }
 }
 
@@ -45,20 +43,11 @@ impl Emulator {
         let sts = Arc::new(Mutex::new(server));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let state = sts.clone();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let thread = std::thread::Builder::new()
-            .name("sts-emulator".into())
-            .spawn(move || {
-                runtime.block_on(serve(listener, state, rx));
-            })?;
-        Ok(Emulator {
-            addr,
-            sts,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        })
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let thread = std::thread::Builder::new().name("sts-emulator".into()).spawn(move || {
+            runtime.block_on(serve(listener, state, rx));
+        })?;
+        Ok(Emulator { addr, sts, shutdown: Some(tx), thread: Some(thread) })
     }
 
     /// The socket address.
@@ -105,9 +94,7 @@ async fn serve(
         let sts = sts.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| answer(req, sts.clone()));
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
 }
@@ -133,20 +120,14 @@ async fn answer(
         Err(_) => return Err(Dropped),
     };
     let req = http::Request::from_parts(parts, body);
-    let reply = sts
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .handle(&req, SystemTime::now());
+    let reply = sts.lock().unwrap_or_else(|p| p.into_inner()).handle(&req, SystemTime::now());
     match reply {
         Reply::Response(resp, latency) => {
             if !latency.is_zero() {
                 tokio::time::sleep(latency).await;
             }
             let (parts, body) = resp.into_parts();
-            Ok(hyper::Response::from_parts(
-                parts,
-                Full::new(Bytes::from(body)),
-            ))
+            Ok(hyper::Response::from_parts(parts, Full::new(Bytes::from(body))))
         }
         Reply::Drop(latency) => {
             tokio::time::sleep(latency).await;

@@ -17,9 +17,11 @@ mod clock;
 pub mod drive;
 mod emulator;
 mod form;
+mod scripted;
 pub mod sts;
 
 pub use clock::FakeClock;
-pub use drive::{drive, World};
+pub use drive::{drive, ScriptedWorld, World};
 pub use emulator::{Emulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN};
+pub use scripted::{Answer, ScriptHandle, ScriptedSource};
 pub use sts::{Fault, RecordedRequest, StsServer};

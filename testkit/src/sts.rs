@@ -40,11 +40,7 @@ pub enum Fault {
 impl Fault {
     /// An STS error answer.
     pub fn error(status: u16, code: &str, message: &str) -> Fault {
-        Fault::Error {
-            status,
-            code: code.to_owned(),
-            message: message.to_owned(),
-        }
+        Fault::Error { status, code: code.to_owned(), message: message.to_owned() }
     }
 }
 
@@ -68,10 +64,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// A parameter from the query or the body.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .get(name)
-            .or_else(|| self.form.get(name))
-            .map(String::as_str)
+        self.query.get(name).or_else(|| self.form.get(name)).map(String::as_str)
     }
 }
 
@@ -109,10 +102,7 @@ impl Default for StsServer {
 
 impl std::fmt::Debug for StsServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StsServer")
-            .field("keys", &self.keys.len())
-            .field("requests", &self.requests.len())
-            .finish()
+        f.debug_struct("StsServer").field("keys", &self.keys.len()).field("requests", &self.requests.len()).finish()
     }
 }
 
@@ -135,24 +125,12 @@ impl StsServer {
 
     /// Accepts an AccessKey.
     pub fn add_key(&mut self, id: &str, secret: &str) {
-        self.keys.insert(
-            id.to_owned(),
-            Key {
-                secret: secret.to_owned(),
-                token: None,
-            },
-        );
+        self.keys.insert(id.to_owned(), Key { secret: secret.to_owned(), token: None });
     }
 
     /// Accepts an STS credential (the token must be sent).
     pub fn add_sts_key(&mut self, id: &str, secret: &str, token: &str) {
-        self.keys.insert(
-            id.to_owned(),
-            Key {
-                secret: secret.to_owned(),
-                token: Some(token.to_owned()),
-            },
-        );
+        self.keys.insert(id.to_owned(), Key { secret: secret.to_owned(), token: Some(token.to_owned()) });
     }
 
     /// Queues a fault for the next request.
@@ -209,11 +187,7 @@ impl StsServer {
                     req,
                     BTreeMap::new(),
                     BTreeMap::new(),
-                    Err((
-                        400,
-                        "InvalidParameter".into(),
-                        "malformed query or body".into(),
-                    )),
+                    Err((400, "InvalidParameter".into(), "malformed query or body".into())),
                     wall,
                     latency,
                 )
@@ -228,26 +202,16 @@ impl StsServer {
             _ => {}
         }
         let answer = match &fault {
-            Some(Fault::Error {
-                status,
-                code,
-                message,
-            }) => Err((*status, code.clone(), message.clone())),
+            Some(Fault::Error { status, code, message }) => Err((*status, code.clone(), message.clone())),
             _ => self.check(req, &query, &body, wall),
         };
         let reply = self.finish(req, query.clone(), body.clone(), answer, wall, latency);
         match (fault, reply) {
             (Some(Fault::Malformed), Reply::Response(r, l)) if r.status() == 200 => {
-                Reply::Response(
-                    with_body(r, b"{\"RequestId\": \"x\", \"Credentials\": {".to_vec()),
-                    l,
-                )
+                Reply::Response(with_body(r, b"{\"RequestId\": \"x\", \"Credentials\": {".to_vec()), l)
             }
             (Some(Fault::Html503), Reply::Response(r, l)) => {
-                let mut r = with_body(
-                    r,
-                    b"<html><body>503 Service Temporarily Unavailable</body></html>".to_vec(),
-                );
+                let mut r = with_body(r, b"<html><body>503 Service Temporarily Unavailable</body></html>".to_vec());
                 *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
                 Reply::Response(r, l)
             }
@@ -258,8 +222,7 @@ impl StsServer {
             }
             (Some(Fault::Expired), Reply::Response(r, l)) if r.status() == 200 => {
                 let mut v: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
-                v["Credentials"]["Expiration"] =
-                    format_timestamp(wall - Duration::from_secs(60)).into();
+                v["Credentials"]["Expiration"] = format_timestamp(wall - Duration::from_secs(60)).into();
                 Reply::Response(with_body(r, serde_json::to_vec(&v).unwrap()), l)
             }
             (_, reply) => reply,
@@ -273,11 +236,7 @@ impl StsServer {
         b: &BTreeMap<String, String>,
         error_code: Option<String>,
     ) {
-        let action = q
-            .get("Action")
-            .or_else(|| b.get("Action"))
-            .cloned()
-            .unwrap_or_default();
+        let action = q.get("Action").or_else(|| b.get("Action")).cloned().unwrap_or_default();
         self.requests.push(RecordedRequest {
             method: req.method().to_string(),
             action,
@@ -340,33 +299,18 @@ impl StsServer {
         let action = all.get("Action").cloned().unwrap_or_default();
         for p in ["Version", "Format", "Timestamp"] {
             if !all.contains_key(p) {
-                return bad(
-                    "MissingParameter",
-                    &format!("{p} is mandatory for this action."),
-                );
+                return bad("MissingParameter", &format!("{p} is mandatory for this action."));
             }
         }
         if all["Version"] != "2015-04-01" {
-            return bad(
-                "InvalidVersion",
-                "Specified parameter Version is not valid.",
-            );
+            return bad("InvalidVersion", "Specified parameter Version is not valid.");
         }
         let Some(ts) = parse_expiration(&all["Timestamp"]) else {
-            return bad(
-                "InvalidTimeStamp.Format",
-                "Specified time stamp or date value is not well formatted.",
-            );
+            return bad("InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.");
         };
-        let skew = ts
-            .duration_since(wall)
-            .or_else(|e| Ok::<_, ()>(e.duration()))
-            .unwrap();
+        let skew = ts.duration_since(wall).or_else(|e| Ok::<_, ()>(e.duration())).unwrap();
         if skew > Duration::from_secs(15 * 60) {
-            return bad(
-                "InvalidTimeStamp.Expired",
-                "Specified time stamp or date value is expired.",
-            );
+            return bad("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.");
         }
         match action.as_str() {
             "AssumeRole" => {
@@ -381,41 +325,18 @@ impl StsServer {
         }
     }
 
-    fn verify_signature(
-        &mut self,
-        method: &str,
-        all: &BTreeMap<String, String>,
-    ) -> Result<(), (u16, String, String)> {
-        let bad =
-            |status: u16, code: &str, msg: &str| Err((status, code.to_owned(), msg.to_owned()));
-        for p in [
-            "AccessKeyId",
-            "Signature",
-            "SignatureMethod",
-            "SignatureVersion",
-            "SignatureNonce",
-        ] {
+    fn verify_signature(&mut self, method: &str, all: &BTreeMap<String, String>) -> Result<(), (u16, String, String)> {
+        let bad = |status: u16, code: &str, msg: &str| Err((status, code.to_owned(), msg.to_owned()));
+        for p in ["AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce"] {
             if !all.contains_key(p) {
-                return bad(
-                    400,
-                    "MissingParameter",
-                    &format!("{p} is mandatory for this action."),
-                );
+                return bad(400, "MissingParameter", &format!("{p} is mandatory for this action."));
             }
         }
         if all["SignatureMethod"] != "HMAC-SHA1" || all["SignatureVersion"] != "1.0" {
-            return bad(
-                400,
-                "InvalidParameter.SignatureMethod",
-                "Specified signature method is not supported.",
-            );
+            return bad(400, "InvalidParameter.SignatureMethod", "Specified signature method is not supported.");
         }
         let Some(key) = self.keys.get(&all["AccessKeyId"]) else {
-            return bad(
-                404,
-                "InvalidAccessKeyId.NotFound",
-                "Specified access key is not found.",
-            );
+            return bad(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
         };
         match (&key.token, all.get("SecurityToken")) {
             (Some(t), Some(sent)) if t == sent => {}
@@ -426,27 +347,14 @@ impl StsServer {
                     "Specified SecurityToken mismatch with the AccessKey.",
                 )
             }
-            (Some(_), None) => {
-                return bad(
-                    400,
-                    "MissingSecurityToken",
-                    "SecurityToken is mandatory for this action.",
-                )
-            }
+            (Some(_), None) => return bad(400, "MissingSecurityToken", "SecurityToken is mandatory for this action."),
             (None, Some(_)) => {
-                return bad(
-                    400,
-                    "InvalidSecurityToken.Malformed",
-                    "Specified SecurityToken is malformed.",
-                )
+                return bad(400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed.")
             }
             (None, None) => {}
         }
-        let signed: Vec<(&str, &str)> = all
-            .iter()
-            .filter(|(k, _)| k.as_str() != "Signature")
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let signed: Vec<(&str, &str)> =
+            all.iter().filter(|(k, _)| k.as_str() != "Signature").map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let sts = sign::string_to_sign(method, &sign::canonical_query(signed));
         if sign::signature(&key.secret, &sts) != all["Signature"] {
             return bad(
@@ -456,11 +364,7 @@ impl StsServer {
             );
         }
         if !self.nonces.insert(all["SignatureNonce"].clone()) {
-            return bad(
-                400,
-                "SignatureNonceUsed",
-                "Specified signature nonce was used already.",
-            );
+            return bad(400, "SignatureNonceUsed", "Specified signature nonce was used already.");
         }
         Ok(())
     }
@@ -471,51 +375,29 @@ impl StsServer {
             return bad("MissingRoleArn", "RoleArn is mandatory for this action.");
         };
         if !role.starts_with("acs:ram::") || !role.contains(":role/") {
-            return bad(
-                "InvalidParameter.RoleArn",
-                "The parameter RoleArn is wrongly formed.",
-            );
+            return bad("InvalidParameter.RoleArn", "The parameter RoleArn is wrongly formed.");
         }
         let Some(session) = all.get("RoleSessionName") else {
-            return bad(
-                "MissingRoleSessionName",
-                "RoleSessionName is mandatory for this action.",
-            );
+            return bad("MissingRoleSessionName", "RoleSessionName is mandatory for this action.");
         };
         let session_ok = (2..=64).contains(&session.len())
-            && session
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.@=,".contains(c));
+            && session.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@=,".contains(c));
         if !session_ok {
-            return bad(
-                "InvalidParameter.RoleSessionName",
-                "The parameter RoleSessionName is wrongly formed.",
-            );
+            return bad("InvalidParameter.RoleSessionName", "The parameter RoleSessionName is wrongly formed.");
         }
         let duration: u64 = match all.get("DurationSeconds").map(|d| d.parse()) {
             None => 3600,
             Some(Ok(d)) if (900..=43_200).contains(&d) => d,
-            _ => {
-                return bad(
-                    "InvalidParameter.DurationSeconds",
-                    "The Min/Max value of DurationSeconds is 15min/12hr.",
-                )
-            }
+            _ => return bad("InvalidParameter.DurationSeconds", "The Min/Max value of DurationSeconds is 15min/12hr."),
         };
         if let Some(p) = all.get("Policy") {
             if serde_json::from_str::<serde_json::Value>(p).is_err() {
-                return bad(
-                    "InvalidParameter.PolicyGrammar",
-                    "The parameter Policy has not a valid grammar.",
-                );
+                return bad("InvalidParameter.PolicyGrammar", "The parameter Policy has not a valid grammar.");
             }
         }
         let n = self.issued + 1;
-        let lifetime = self
-            .lifetime_cap
-            .map_or(Duration::from_secs(duration), |c| {
-                c.min(Duration::from_secs(duration))
-            });
+        let lifetime =
+            self.lifetime_cap.map_or(Duration::from_secs(duration), |c| c.min(Duration::from_secs(duration)));
         let id = format!("STS.NEmuAbCdEfGhIjKlMn{n:06}");
         let secret = format!("emu-secret-{n:06}-{}", session);
         let token = format!("CAIS-emu-token-{n:06}-{}", "x".repeat(32));

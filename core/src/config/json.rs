@@ -37,28 +37,16 @@ const FIELDS: &[(&str, &str)] = &[
 
 /// Lower-case letters and digits only, to match `AccessKeyID` against `access_key_id`.
 fn squash(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 fn canonical(key: &str) -> Result<&'static str, ConfigError> {
-    if let Some((name, _)) = FIELDS
-        .iter()
-        .find(|(snake, camel)| *snake == key || *camel == key)
-    {
+    if let Some((name, _)) = FIELDS.iter().find(|(snake, camel)| *snake == key || *camel == key) {
         return Ok(name);
     }
     let squashed = squash(key);
-    let suggestion = FIELDS
-        .iter()
-        .find(|(snake, _)| squash(snake) == squashed)
-        .map(|(s, _)| *s);
-    Err(ConfigError::UnknownField {
-        field: key.chars().take(64).collect(),
-        suggestion,
-    })
+    let suggestion = FIELDS.iter().find(|(snake, _)| squash(snake) == squashed).map(|(s, _)| *s);
+    Err(ConfigError::UnknownField { field: key.chars().take(64).collect(), suggestion })
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -76,10 +64,9 @@ fn string(field: &'static str, v: Value) -> Result<Option<String>, ConfigError> 
     match v {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s)),
-        other => Err(ConfigError::InvalidValue {
-            field,
-            reason: format!("expected a string, found {}", kind_of(&other)),
-        }),
+        other => {
+            Err(ConfigError::InvalidValue { field, reason: format!("expected a string, found {}", kind_of(&other)) })
+        }
     }
 }
 
@@ -90,19 +77,13 @@ fn secret(field: &'static str, v: Value) -> Result<Option<Secret>, ConfigError> 
 fn number(field: &'static str, v: Value) -> Result<Option<u64>, ConfigError> {
     match v {
         Value::Null => Ok(None),
-        Value::Number(n) => n
-            .as_u64()
-            .map(Some)
-            .ok_or_else(|| ConfigError::InvalidValue {
-                field,
-                reason: "expected a non-negative whole number".to_owned(),
-            }),
+        Value::Number(n) => n.as_u64().map(Some).ok_or_else(|| ConfigError::InvalidValue {
+            field,
+            reason: "expected a non-negative whole number".to_owned(),
+        }),
         other => Err(ConfigError::InvalidValue {
             field,
-            reason: format!(
-                "expected a non-negative whole number, found {}",
-                kind_of(&other)
-            ),
+            reason: format!("expected a non-negative whole number, found {}", kind_of(&other)),
         }),
     }
 }
@@ -197,8 +178,7 @@ mod tests {
                     "enable_vpc" | "disable_imds_v1" | "enable_imds_v2" => "true",
                     _ => "\"x\"",
                 };
-                let c = parse(&format!("{{\"{key}\": {value}}}"))
-                    .unwrap_or_else(|e| panic!("{key}: {e}"));
+                let c = parse(&format!("{{\"{key}\": {value}}}")).unwrap_or_else(|e| panic!("{key}: {e}"));
                 assert_ne!(c, Config::default(), "{key} was dropped");
             }
         }
@@ -207,26 +187,11 @@ mod tests {
     #[test]
     fn errors_name_the_field_and_never_the_value() {
         let e = parse(r#"{"type": "ram_role_arn", "role_ar": "x"}"#).unwrap_err();
-        assert_eq!(
-            e,
-            ConfigError::UnknownField {
-                field: "role_ar".into(),
-                suggestion: None
-            }
-        );
+        assert_eq!(e, ConfigError::UnknownField { field: "role_ar".into(), suggestion: None });
         let e = parse(r#"{"AccessKeyID": "x"}"#).unwrap_err();
-        assert_eq!(
-            e,
-            ConfigError::UnknownField {
-                field: "AccessKeyID".into(),
-                suggestion: Some("access_key_id")
-            }
-        );
+        assert_eq!(e, ConfigError::UnknownField { field: "AccessKeyID".into(), suggestion: Some("access_key_id") });
         let e = parse(r#"{"timeout": "my-secret-value"}"#).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "config field `timeout`: expected a non-negative whole number, found a string"
-        );
+        assert_eq!(e.to_string(), "config field `timeout`: expected a non-negative whole number, found a string");
         let e = parse(r#"{"type": "magic"}"#).unwrap_err();
         assert!(matches!(e, ConfigError::UnknownType { .. }));
         let e = parse(r#"{"type": "rsa_key_pair"}"#).unwrap_err();

@@ -68,9 +68,7 @@ fn allowed(t: CredentialType) -> &'static [&'static str] {
             "timeout",
             "connect_timeout",
         ],
-        CredentialType::CredentialsUri => {
-            &["credentials_uri", "timeout", "connect_timeout", "proxy"]
-        }
+        CredentialType::CredentialsUri => &["credentials_uri", "timeout", "connect_timeout", "proxy"],
     }
 }
 
@@ -125,31 +123,14 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn missing(&self, field: &'static str, env: Option<&'static str>) -> ConfigError {
-        ConfigError::Missing {
-            field,
-            credential_type: self.t.as_str(),
-            env,
-        }
+        ConfigError::Missing { field, credential_type: self.t.as_str(), env }
     }
 
-    fn string_or_env(
-        &self,
-        v: &Option<String>,
-        field: &'static str,
-        var: &'static str,
-    ) -> Result<String, ConfigError> {
-        non_empty(v)
-            .or_else(|| self.env.get(var))
-            .map(str::to_owned)
-            .ok_or_else(|| self.missing(field, Some(var)))
+    fn string_or_env(&self, v: &Option<String>, field: &'static str, var: &'static str) -> Result<String, ConfigError> {
+        non_empty(v).or_else(|| self.env.get(var)).map(str::to_owned).ok_or_else(|| self.missing(field, Some(var)))
     }
 
-    fn secret_or_env(
-        &self,
-        v: &Option<Secret>,
-        field: &'static str,
-        var: &'static str,
-    ) -> Result<Secret, ConfigError> {
+    fn secret_or_env(&self, v: &Option<Secret>, field: &'static str, var: &'static str) -> Result<Secret, ConfigError> {
         non_empty_secret(v)
             .cloned()
             .or_else(|| self.env.get(var).map(Secret::new))
@@ -159,48 +140,28 @@ impl Resolver<'_> {
     /// The static AK or STS credential a `ram_role_arn` signs with (STS if a token is set).
     fn static_credential(&self, with_token: Option<bool>) -> Result<Credential, ConfigError> {
         let id = self.string_or_env(&self.c.access_key_id, "access_key_id", vars::ACCESS_KEY_ID)?;
-        let secret = self.secret_or_env(
-            &self.c.access_key_secret,
-            "access_key_secret",
-            vars::ACCESS_KEY_SECRET,
-        )?;
+        let secret = self.secret_or_env(&self.c.access_key_secret, "access_key_secret", vars::ACCESS_KEY_SECRET)?;
         let token = match with_token {
-            Some(true) => Some(self.secret_or_env(
-                &self.c.security_token,
-                "security_token",
-                vars::SECURITY_TOKEN,
-            )?),
+            Some(true) => Some(self.secret_or_env(&self.c.security_token, "security_token", vars::SECURITY_TOKEN)?),
             Some(false) => None,
             None => non_empty_secret(&self.c.security_token)
                 .cloned()
                 .or_else(|| self.env.get(vars::SECURITY_TOKEN).map(Secret::new)),
         };
-        let b = Credential::builder()
-            .access_key_id(id)
-            .access_key_secret(secret)
-            .credential_type(self.t.as_str());
+        let b = Credential::builder().access_key_id(id).access_key_secret(secret).credential_type(self.t.as_str());
         Ok(match token {
             Some(t) => b.security_token(t).provider_name("static_sts").build(),
             None => b.provider_name("static_ak").build(),
         })
     }
 
-    fn millis(
-        &self,
-        v: Option<u64>,
-        field: &'static str,
-        default: Duration,
-    ) -> Result<Duration, ConfigError> {
+    fn millis(&self, v: Option<u64>, field: &'static str, default: Duration) -> Result<Duration, ConfigError> {
         match v {
             None => Ok(default),
-            Some(0) => Err(ConfigError::InvalidValue {
-                field,
-                reason: "must be at least 1 millisecond".to_owned(),
-            }),
-            Some(ms) if ms > 600_000 => Err(ConfigError::InvalidValue {
-                field,
-                reason: "must be at most 600000 milliseconds".to_owned(),
-            }),
+            Some(0) => Err(ConfigError::InvalidValue { field, reason: "must be at least 1 millisecond".to_owned() }),
+            Some(ms) if ms > 600_000 => {
+                Err(ConfigError::InvalidValue { field, reason: "must be at most 600000 milliseconds".to_owned() })
+            }
             Some(ms) => Ok(Duration::from_millis(ms)),
         }
     }
@@ -209,10 +170,7 @@ impl Resolver<'_> {
         let Some(p) = non_empty(&self.c.proxy) else {
             return Ok(ProxyPolicy::FromEnv);
         };
-        let invalid = |reason: &str| ConfigError::InvalidValue {
-            field: "proxy",
-            reason: reason.to_owned(),
-        };
+        let invalid = |reason: &str| ConfigError::InvalidValue { field: "proxy", reason: reason.to_owned() };
         let uri: http::Uri = p.parse().map_err(|_| invalid("is not a valid URL"))?;
         if uri.scheme_str() != Some("http") {
             return Err(invalid("must be an http:// URL"));
@@ -225,11 +183,7 @@ impl Resolver<'_> {
 
     fn sts_call(&self) -> Result<CallSettings, ConfigError> {
         Ok(CallSettings {
-            connect_timeout: self.millis(
-                self.c.connect_timeout,
-                "connect_timeout",
-                DEFAULT_CONNECT_TIMEOUT,
-            )?,
+            connect_timeout: self.millis(self.c.connect_timeout, "connect_timeout", DEFAULT_CONNECT_TIMEOUT)?,
             read_timeout: self.millis(self.c.timeout, "timeout", DEFAULT_READ_TIMEOUT)?,
             max_body: MAX_STS_BODY,
             proxy: self.proxy()?,
@@ -247,9 +201,7 @@ impl Resolver<'_> {
         if !(900..=43_200).contains(&value) {
             return Err(ConfigError::InvalidValue {
                 field,
-                reason: format!(
-                    "session duration must be between 900 and 43200 seconds, got {value}"
-                ),
+                reason: format!("session duration must be between 900 and 43200 seconds, got {value}"),
             });
         }
         Ok(value)
@@ -267,18 +219,9 @@ impl Resolver<'_> {
             policy: non_empty(&self.c.policy).map(str::to_owned),
             external_id: non_empty(&self.c.external_id).map(str::to_owned),
         };
-        let endpoint = sts_endpoint(
-            self.c.sts_endpoint.as_deref(),
-            self.c.sts_region_id.as_deref(),
-            self.c.enable_vpc,
-            self.env,
-        )?;
-        Ok(Box::new(RamRoleArnSource::new(
-            Box::new(StaticSource::new(inner)),
-            params,
-            endpoint,
-            self.sts_call()?,
-        )))
+        let endpoint =
+            sts_endpoint(self.c.sts_endpoint.as_deref(), self.c.sts_region_id.as_deref(), self.c.enable_vpc, self.env)?;
+        Ok(Box::new(RamRoleArnSource::new(Box::new(StaticSource::new(inner)), params, endpoint, self.sts_call()?)))
     }
 }
 
@@ -301,40 +244,23 @@ pub fn source_from_config(config: &Config, env: &Env) -> Result<Box<dyn Source>,
         });
     };
     let allowed = allowed(t);
-    if let Some(field) = fields_set(config)
-        .into_iter()
-        .find(|f| !allowed.contains(f))
-    {
-        return Err(ConfigError::NotApplicable {
-            field,
-            credential_type: t.as_str(),
-        });
+    if let Some(field) = fields_set(config).into_iter().find(|f| !allowed.contains(f)) {
+        return Err(ConfigError::NotApplicable { field, credential_type: t.as_str() });
     }
     let r = Resolver { c: config, env, t };
     match t {
-        CredentialType::AccessKey => Ok(Box::new(StaticSource::new(
-            r.static_credential(Some(false))?,
-        ))),
-        CredentialType::Sts => Ok(Box::new(StaticSource::new(
-            r.static_credential(Some(true))?,
-        ))),
+        CredentialType::AccessKey => Ok(Box::new(StaticSource::new(r.static_credential(Some(false))?))),
+        CredentialType::Sts => Ok(Box::new(StaticSource::new(r.static_credential(Some(true))?))),
         CredentialType::Bearer => {
-            let token = non_empty_secret(&config.bearer_token)
-                .cloned()
-                .ok_or_else(|| r.missing("bearer_token", None))?;
-            let cred = Credential::builder()
-                .bearer_token(token)
-                .provider_name("bearer")
-                .credential_type("bearer")
-                .build();
+            let token =
+                non_empty_secret(&config.bearer_token).cloned().ok_or_else(|| r.missing("bearer_token", None))?;
+            let cred =
+                Credential::builder().bearer_token(token).provider_name("bearer").credential_type("bearer").build();
             Ok(Box::new(StaticSource::new(cred)))
         }
         CredentialType::RamRoleArn => r.ram_role_arn(),
-        CredentialType::EcsRamRole
-        | CredentialType::OidcRoleArn
-        | CredentialType::CredentialsUri => Err(ConfigError::Unsupported {
-            what: format!("type `{t}`"),
-            reason: "not available in this version",
-        }),
+        CredentialType::EcsRamRole | CredentialType::OidcRoleArn | CredentialType::CredentialsUri => {
+            Err(ConfigError::Unsupported { what: format!("type `{t}`"), reason: "not available in this version" })
+        }
     }
 }

@@ -90,9 +90,7 @@ impl Cache {
     fn slow_path(&self, snap: &Snapshot, now: Instant) -> Lookup {
         match (&snap.error, snap.error_until) {
             (Some(e), Some(until)) if now < until => Lookup::Failed(e.clone()),
-            _ => Lookup::Wait {
-                generation: snap.generation,
-            },
+            _ => Lookup::Wait { generation: snap.generation },
         }
     }
 
@@ -128,10 +126,7 @@ impl Cache {
     }
 
     pub(crate) fn take_invalidated(&self) -> Option<Credential> {
-        self.invalidated
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.invalidated.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     pub(crate) fn publish(&self, snapshot: Snapshot) {

@@ -157,9 +157,7 @@ impl Refresher {
     fn usable(&self, now: Instant) -> bool {
         match &self.current {
             Some(Entry { windows: None, .. }) => true,
-            Some(Entry {
-                windows: Some(w), ..
-            }) => now < w.usable_until,
+            Some(Entry { windows: Some(w), .. }) => now < w.usable_until,
             None => false,
         }
     }
@@ -176,24 +174,17 @@ impl Refresher {
         }
         let backoff_over = self.next_attempt.is_none_or(|n| t >= n);
         match &self.current {
-            Some(Entry {
-                windows: Some(w), ..
-            }) => t >= w.advisory_at && backoff_over,
+            Some(Entry { windows: Some(w), .. }) => t >= w.advisory_at && backoff_over,
             _ => false,
         }
     }
 
     fn next_wakeup(&self, now: Now) -> Option<Instant> {
-        let Some(Entry {
-            windows: Some(w), ..
-        }) = &self.current
-        else {
+        let Some(Entry { windows: Some(w), .. }) = &self.current else {
             // Waiting callers wake us; with an error held, their demand after it runs out does.
             return None;
         };
-        let advisory = w
-            .advisory_at
-            .max(self.next_attempt.unwrap_or(w.advisory_at));
+        let advisory = w.advisory_at.max(self.next_attempt.unwrap_or(w.advisory_at));
         Some(advisory.max(now.mono))
     }
 
@@ -202,24 +193,19 @@ impl Refresher {
         match result {
             Ok(fetched) => {
                 let credential = match &self.credential_type {
-                    Some(t) if fetched.credential.credential_type() != t => fetched
-                        .credential
-                        .relabel(fetched.credential.provider_name().to_owned(), t.clone()),
+                    Some(t) if fetched.credential.credential_type() != t => {
+                        fetched.credential.relabel(fetched.credential.provider_name().to_owned(), t.clone())
+                    }
                     _ => fetched.credential,
                 };
-                let windows = fetched
-                    .expires_at
-                    .map(|e| self.policy.windows(now.mono, e, &mut self.ctx));
+                let windows = fetched.expires_at.map(|e| self.policy.windows(now.mono, e, &mut self.ctx));
                 tracing::info!(
                     provider = %credential.provider_name(),
                     access_key_id = %mask_key_id(credential.access_key_id()),
                     expires_in_secs = windows.map(|w| w.expires_at.saturating_duration_since(now.mono).as_secs()),
                     "credentials refreshed"
                 );
-                self.current = Some(Entry {
-                    credential,
-                    windows,
-                });
+                self.current = Some(Entry { credential, windows });
                 self.failures = 0;
                 self.next_attempt = None;
                 self.last_error = None;
@@ -281,11 +267,7 @@ impl Refresher {
             "credential invalidated; the next get fetches anew"
         );
         let expires_at = entry.windows.map(|w| w.expires_at).unwrap_or(now.mono);
-        entry.windows = Some(Windows {
-            advisory_at: now.mono,
-            usable_until: now.mono,
-            expires_at,
-        });
+        entry.windows = Some(Windows { advisory_at: now.mono, usable_until: now.mono, expires_at });
         self.next_attempt = None;
         self.error_until = None;
         self.publish();
@@ -295,10 +277,7 @@ impl Refresher {
     fn publish(&mut self) {
         self.generation += 1;
         let (credential, usable_until) = match &self.current {
-            Some(e) => (
-                Some(e.credential.clone()),
-                e.windows.map(|w| w.usable_until),
-            ),
+            Some(e) => (Some(e.credential.clone()), e.windows.map(|w| w.usable_until)),
             None => (None, None),
         };
         self.cache.publish(Snapshot {

@@ -77,10 +77,7 @@ impl RefreshPolicy {
         let advisory = advisory_tier(lifetime).min(lifetime / 2).max(mandatory);
         let lead = advisory + advisory.mul_f64(ctx.fraction() * 0.2);
         Windows {
-            advisory_at: expires_at
-                .checked_sub(lead)
-                .unwrap_or(fetched_at)
-                .max(fetched_at),
+            advisory_at: expires_at.checked_sub(lead).unwrap_or(fetched_at).max(fetched_at),
             usable_until: expires_at.checked_sub(mandatory).unwrap_or(fetched_at),
             expires_at,
         }
@@ -90,10 +87,7 @@ impl RefreshPolicy {
     /// then scaled by a random factor in [0.5, 1].
     pub fn backoff(&self, failures: u32, ctx: &mut Ctx) -> Duration {
         let exp = failures.saturating_sub(1).min(20);
-        let full = self
-            .backoff_base
-            .saturating_mul(1u32 << exp)
-            .min(self.backoff_cap);
+        let full = self.backoff_base.saturating_mul(1u32 << exp).min(self.backoff_cap);
         ctx.jitter(full / 2, full)
     }
 }

@@ -66,11 +66,7 @@ pub(crate) struct Call {
 
 impl Call {
     pub fn new(settings: CallSettings) -> Self {
-        Call {
-            settings,
-            state: State::Idle,
-            attempt: 0,
-        }
+        Call { settings, state: State::Idle, attempt: 0 }
     }
 
     pub fn settings(&self) -> &CallSettings {
@@ -119,19 +115,11 @@ impl Call {
     }
 
     /// Wraps a request built after [`CallPoll::Send`] into the effect to emit.
-    pub fn send(
-        &mut self,
-        request: http::Request<Vec<u8>>,
-        now: Now,
-        ctx: &mut Ctx,
-    ) -> HttpRequest {
+    pub fn send(&mut self, request: http::Request<Vec<u8>>, now: Now, ctx: &mut Ctx) -> HttpRequest {
         let id = ctx.next_id();
         self.attempt += 1;
         let s = &self.settings;
-        self.state = State::InFlight {
-            id,
-            deadline: now.mono + s.connect_timeout + s.read_timeout + GRACE,
-        };
+        self.state = State::InFlight { id, deadline: now.mono + s.connect_timeout + s.read_timeout + GRACE };
         HttpRequest {
             id,
             request,
@@ -144,8 +132,7 @@ impl Call {
 
     /// Accepts the answer to the request in flight; other inputs are ignored.
     pub fn handle(&mut self, input: Input) {
-        if let (State::InFlight { id, .. }, Input::Http { id: got, result }) = (&self.state, input)
-        {
+        if let (State::InFlight { id, .. }, Input::Http { id: got, result }) = (&self.state, input) {
             if *id == got {
                 self.state = State::Finished(Some(result));
             }
@@ -160,9 +147,7 @@ impl Call {
         }
         let full = self.settings.base_backoff * 2u32.pow(self.attempt.saturating_sub(1));
         let wait = ctx.jitter(full / 2, full);
-        self.state = State::Backoff {
-            until: now.mono + wait,
-        };
+        self.state = State::Backoff { until: now.mono + wait };
         true
     }
 

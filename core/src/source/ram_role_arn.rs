@@ -33,10 +33,7 @@ pub struct AssumeRoleParams {
 enum State {
     Idle,
     Inner,
-    Calling {
-        signer: Credential,
-        string_to_sign: Option<String>,
-    },
+    Calling { signer: Credential, string_to_sign: Option<String> },
 }
 
 /// Assumes a RAM role with the credential of an inner source (static AK/STS, or any other).
@@ -85,11 +82,7 @@ impl RamRoleArnSource {
     }
 
     fn build(&mut self, now: Now, ctx: &mut Ctx) -> Effect {
-        let State::Calling {
-            signer,
-            string_to_sign,
-        } = &mut self.state
-        else {
+        let State::Calling { signer, string_to_sign } = &mut self.state else {
             unreachable!("build is only called while calling STS")
         };
         let session = self
@@ -98,11 +91,8 @@ impl RamRoleArnSource {
             .get_or_insert_with(|| format!("credentials-rust-{}", now.unix_seconds()))
             .clone();
         let duration = self.params.duration_seconds.to_string();
-        let mut business: Vec<(&str, &str)> = vec![
-            ("RoleArn", &self.params.role_arn),
-            ("RoleSessionName", &session),
-            ("DurationSeconds", &duration),
-        ];
+        let mut business: Vec<(&str, &str)> =
+            vec![("RoleArn", &self.params.role_arn), ("RoleSessionName", &session), ("DurationSeconds", &duration)];
         if let Some(p) = self.params.policy.as_deref() {
             business.push(("Policy", p));
         }
@@ -133,10 +123,7 @@ impl Source for RamRoleArnSource {
         self.call.cancel();
         match self.inner_usable(now) {
             Some(signer) => {
-                self.state = State::Calling {
-                    signer,
-                    string_to_sign: None,
-                };
+                self.state = State::Calling { signer, string_to_sign: None };
                 self.call.start();
             }
             None => {
@@ -154,10 +141,7 @@ impl Source for RamRoleArnSource {
                     SourcePoll::Done(Ok(f)) => {
                         let signer = f.credential.clone();
                         self.inner_cached = Some(f);
-                        self.state = State::Calling {
-                            signer,
-                            string_to_sign: None,
-                        };
+                        self.state = State::Calling { signer, string_to_sign: None };
                         self.call.start();
                     }
                     SourcePoll::Done(Err(e)) => {
@@ -180,19 +164,12 @@ impl Source for RamRoleArnSource {
                     }
                     CallPoll::Answer(answer) => {
                         let endpoint = self.endpoint.authority().to_owned();
-                        let origin = Origin {
-                            provider: &self.provider_name,
-                            action: "AssumeRole",
-                            endpoint: &endpoint,
-                        };
+                        let origin =
+                            Origin { provider: &self.provider_name, action: "AssumeRole", endpoint: &endpoint };
                         let result = match answer {
-                            Ok(resp) => parse_sts_response(
-                                &resp,
-                                &origin,
-                                string_to_sign.as_deref(),
-                                "ram_role_arn",
-                                now,
-                            ),
+                            Ok(resp) => {
+                                parse_sts_response(&resp, &origin, string_to_sign.as_deref(), "ram_role_arn", now)
+                            }
                             Err(source) => Err(Error::Transport {
                                 provider: self.provider_name.clone(),
                                 action: "AssumeRole",

@@ -18,10 +18,7 @@ pub struct StaticSource {
 impl StaticSource {
     /// Serves `credential` (its provider name is the one it carries).
     pub fn new(credential: Credential) -> Self {
-        StaticSource {
-            credential,
-            pending: false,
-        }
+        StaticSource { credential, pending: false }
     }
 }
 
@@ -36,10 +33,7 @@ impl Source for StaticSource {
 
     fn poll(&mut self, _now: Now, _ctx: &mut Ctx) -> SourcePoll {
         if std::mem::take(&mut self.pending) {
-            SourcePoll::Done(Ok(Fetched {
-                credential: self.credential.clone(),
-                expires_at: None,
-            }))
+            SourcePoll::Done(Ok(Fetched { credential: self.credential.clone(), expires_at: None }))
         } else {
             SourcePoll::Idle
         }

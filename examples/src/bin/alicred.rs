@@ -146,7 +146,9 @@ fn demo() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let _guard = runtime.enter();
     run_demo(&emulator, || runtime.block_on(client.get()).map_err(|e| e.to_string()), || client.try_get())?;
-    println!("\nDone: one AssumeRole per credential (plus one retry of the throttled call); no get waited for a refresh.");
+    println!(
+        "\nDone: one AssumeRole per credential (plus one retry of the throttled call); no get waited for a refresh."
+    );
     Ok(())
 }
 

@@ -64,11 +64,7 @@ impl Builder {
     }
 
     /// Builds a client over any [`Source`]; credentials are labelled with `credential_type`.
-    pub fn build_source(
-        self,
-        source: Box<dyn Source>,
-        credential_type: &str,
-    ) -> Result<Client, Error> {
+    pub fn build_source(self, source: Box<dyn Source>, credential_type: &str) -> Result<Client, Error> {
         let seed = self.seed.unwrap_or_else(|| fastrand::u64(..));
         let mut refresher = Refresher::with_policy(source, seed, self.policy.unwrap_or_default());
         refresher.set_credential_type(credential_type);
@@ -83,18 +79,13 @@ impl Builder {
             .name("alibabacloud-credentials".into())
             .spawn(move || driver::run(refresher, driver_shared))
             .map_err(|_| Error::Stopped)?;
-        Ok(Client {
-            handle: Arc::new(Handle { shared }),
-        })
+        Ok(Client { handle: Arc::new(Handle { shared }) })
     }
 }
 
 /// The process environment, read once when a client is built.
 fn process_env() -> Env {
-    Env::from_vars(
-        std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-    )
+    Env::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
 }
 
 impl Client {
@@ -154,15 +145,9 @@ impl Client {
                     }
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(Error::Timeout {
-                            waited_ms: start.elapsed().as_millis() as u64,
-                        });
+                        return Err(Error::Timeout { waited_ms: start.elapsed().as_millis() as u64 });
                     }
-                    s = shared
-                        .callers_cv
-                        .wait_timeout(s, left)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
+                    s = shared.callers_cv.wait_timeout(s, left).unwrap_or_else(|p| p.into_inner()).0;
                 }
             }
             match shared.cache.lookup(Instant::now) {

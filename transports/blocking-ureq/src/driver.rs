@@ -78,11 +78,7 @@ pub(crate) fn run(mut refresher: Refresher, shared: Arc<Shared>) {
                             if left.is_zero() {
                                 break;
                             }
-                            s = shared
-                                .driver_cv
-                                .wait_timeout(s, left)
-                                .unwrap_or_else(|p| p.into_inner())
-                                .0;
+                            s = shared.driver_cv.wait_timeout(s, left).unwrap_or_else(|p| p.into_inner()).0;
                         }
                     }
                 }

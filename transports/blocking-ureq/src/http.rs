@@ -25,9 +25,10 @@ impl Http {
     pub fn send(&self, req: HttpRequest) -> Result<http::Response<Vec<u8>>, TransportError> {
         let proxy = match &req.proxy {
             ProxyPolicy::Never => None,
-            ProxyPolicy::Explicit(url) => Some(ureq::Proxy::new(url).map_err(|_| {
-                TransportError::new(TransportErrorKind::Proxy, "invalid proxy URL")
-            })?),
+            ProxyPolicy::Explicit(url) => Some(
+                ureq::Proxy::new(url)
+                    .map_err(|_| TransportError::new(TransportErrorKind::Proxy, "invalid proxy URL"))?,
+            ),
             // The agent's default config read HTTPS_PROXY/HTTP_PROXY/ALL_PROXY and NO_PROXY.
             _ => self.agent.config().proxy().cloned(),
         };
@@ -42,11 +43,7 @@ impl Http {
             .build();
         let response = self.agent.run(request).map_err(map_error)?;
         let (parts, mut body) = response.into_parts();
-        let bytes = body
-            .with_config()
-            .limit(req.max_body as u64)
-            .read_to_vec()
-            .map_err(map_error)?;
+        let bytes = body.with_config().limit(req.max_body as u64).read_to_vec().map_err(map_error)?;
         Ok(http::Response::from_parts(parts, bytes))
     }
 }
@@ -60,18 +57,12 @@ fn map_error(e: ureq::Error) -> TransportError {
         ureq::Error::HostNotFound => (K::Connect, "host not found".to_owned()),
         ureq::Error::ConnectionFailed => (K::Connect, "connection failed".to_owned()),
         ureq::Error::BodyExceedsLimit(n) => (K::BodyTooLarge, format!("limit {n} bytes")),
-        ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => {
-            (K::Proxy, e.to_string())
-        }
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
-            (K::InvalidRequest, "invalid request".to_owned())
-        }
+        ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => (K::Proxy, e.to_string()),
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => (K::InvalidRequest, "invalid request".to_owned()),
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => (K::Tls, e.to_string()),
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => (K::Connect, io.to_string()),
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                (K::Timeout, io.to_string())
-            }
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => (K::Timeout, io.to_string()),
             _ => (K::Io, io.to_string()),
         },
         _ => (K::Io, e.to_string()),
@@ -82,8 +73,6 @@ fn map_error(e: ureq::Error) -> TransportError {
 /// Reads a file, refusing more than `max_len` bytes.
 pub(crate) fn read_file(f: &FileRead) -> Result<Vec<u8>, FileError> {
     let mut buf = Vec::new();
-    std::fs::File::open(&f.path)?
-        .take(f.max_len as u64 + 1)
-        .read_to_end(&mut buf)?;
+    std::fs::File::open(&f.path)?.take(f.max_len as u64 + 1).read_to_end(&mut buf)?;
     f.accept(buf)
 }

@@ -2,12 +2,8 @@
 
 use std::time::Duration;
 
-use alibabacloud_credentials_blocking::{
-    Client, Config, CredentialType, Env, Error, TransportErrorKind,
-};
-use alibabacloud_credentials_testkit::{
-    Emulator, Fault, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN,
-};
+use alibabacloud_credentials_blocking::{Client, Config, CredentialType, Env, Error, TransportErrorKind};
+use alibabacloud_credentials_testkit::{Emulator, Fault, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN};
 
 fn client(emu: &Emulator, timeout_ms: Option<u64>) -> Client {
     let mut b = Config::builder()
@@ -19,11 +15,7 @@ fn client(emu: &Emulator, timeout_ms: Option<u64>) -> Client {
     if let Some(t) = timeout_ms {
         b = b.timeout(t);
     }
-    Client::builder()
-        .env(Env::empty())
-        .seed(1)
-        .build(b.build())
-        .unwrap()
+    Client::builder().env(Env::empty()).seed(1).build(b.build()).unwrap()
 }
 
 #[test]
@@ -43,28 +35,17 @@ fn fetches_once_then_serves_from_cache() {
 #[test]
 fn sts_error_codes_are_typed() {
     let emu = Emulator::start().unwrap();
-    emu.sts().push_fault(Fault::error(
-        403,
-        "NoPermission",
-        "You are not authorized to do this action.",
-    ));
+    emu.sts().push_fault(Fault::error(403, "NoPermission", "You are not authorized to do this action."));
     let err = client(&emu, None).get().unwrap_err();
     match &err {
         Error::Service { source, .. } => {
             assert_eq!(source.code, "NoPermission");
             assert_eq!(source.http_status, 403);
-            assert!(source
-                .request_id
-                .as_deref()
-                .is_some_and(|r| r.starts_with("EMU-")));
+            assert!(source.request_id.as_deref().is_some_and(|r| r.starts_with("EMU-")));
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(
-        emu.sts().count("AssumeRole"),
-        1,
-        "non-retryable errors are not retried"
-    );
+    assert_eq!(emu.sts().count("AssumeRole"), 1, "non-retryable errors are not retried");
 }
 
 #[test]
@@ -96,12 +77,7 @@ fn connection_refused_is_a_connect_error() {
         .role_arn(DEMO_ROLE_ARN)
         .sts_endpoint(format!("http://127.0.0.1:{port}"))
         .build();
-    let err = Client::builder()
-        .env(Env::empty())
-        .build(config)
-        .unwrap()
-        .get()
-        .unwrap_err();
+    let err = Client::builder().env(Env::empty()).build(config).unwrap().get().unwrap_err();
     match &err {
         Error::Transport { source, .. } => {
             assert_eq!(source.kind, TransportErrorKind::Connect, "{err}")

@@ -79,21 +79,13 @@ impl Builder {
             closed: AtomicBool::new(false),
             gone: AtomicBool::new(false),
         });
-        Client {
-            handle: Arc::new(Handle {
-                shared,
-                pending: Mutex::new(Some(refresher)),
-            }),
-        }
+        Client { handle: Arc::new(Handle { shared, pending: Mutex::new(Some(refresher)) }) }
     }
 }
 
 /// The process environment, read once when a client is built.
 fn process_env() -> Env {
-    Env::from_vars(
-        std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-    )
+    Env::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
 }
 
 fn mono_now() -> std::time::Instant {
@@ -149,11 +141,7 @@ impl Client {
 
     /// Spawns the driver on the current runtime if it is not running yet.
     fn ensure_driver(&self) {
-        let mut pending = self
-            .handle
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut pending = self.handle.pending.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(refresher) = pending.take() {
             tokio::spawn(driver::run(refresher, self.handle.shared.clone()));
         }
@@ -172,11 +160,7 @@ impl Client {
             match tokio::time::timeout_at(deadline, rx.wait_for(|g| *g > seen)).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(_)) => return Err(Error::Stopped),
-                Err(_) => {
-                    return Err(Error::Timeout {
-                        waited_ms: start.elapsed().as_millis() as u64,
-                    })
-                }
+                Err(_) => return Err(Error::Timeout { waited_ms: start.elapsed().as_millis() as u64 }),
             }
             if shared.gone.load(Ordering::Acquire) {
                 return Err(Error::Stopped);

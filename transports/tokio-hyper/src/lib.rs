@@ -32,8 +32,8 @@ mod driver;
 mod http;
 
 pub use alibabacloud_credentials_core::{
-    Config, ConfigBuilder, ConfigError, Credential, CredentialType, Env, Error, RefreshPolicy,
-    ServiceError, TransportError, TransportErrorKind,
+    Config, ConfigBuilder, ConfigError, Credential, CredentialType, Env, Error, RefreshPolicy, ServiceError,
+    TransportError, TransportErrorKind,
 };
 pub use client::{Builder, Client};
 

@@ -2,12 +2,8 @@
 
 use std::time::Duration;
 
-use alibabacloud_credentials_testkit::{
-    Emulator, Fault, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN,
-};
-use alibabacloud_credentials_tokio::{
-    Client, Config, CredentialType, Env, Error, TransportErrorKind,
-};
+use alibabacloud_credentials_testkit::{Emulator, Fault, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN};
+use alibabacloud_credentials_tokio::{Client, Config, CredentialType, Env, Error, TransportErrorKind};
 
 fn client(emu: &Emulator, timeout_ms: Option<u64>) -> Client {
     let mut b = Config::builder()
@@ -19,11 +15,7 @@ fn client(emu: &Emulator, timeout_ms: Option<u64>) -> Client {
     if let Some(t) = timeout_ms {
         b = b.timeout(t);
     }
-    Client::builder()
-        .env(Env::empty())
-        .seed(1)
-        .build(b.build())
-        .unwrap()
+    Client::builder().env(Env::empty()).seed(1).build(b.build()).unwrap()
 }
 
 #[tokio::test]
@@ -43,11 +35,7 @@ async fn fetches_once_then_serves_from_cache() {
 #[tokio::test]
 async fn sts_error_codes_are_typed() {
     let emu = Emulator::start().unwrap();
-    emu.sts().push_fault(Fault::error(
-        403,
-        "NoPermission",
-        "You are not authorized to do this action.",
-    ));
+    emu.sts().push_fault(Fault::error(403, "NoPermission", "You are not authorized to do this action."));
     let err = client(&emu, None).get().await.unwrap_err();
     match &err {
         Error::Service { source, .. } => {
@@ -56,11 +44,7 @@ async fn sts_error_codes_are_typed() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(
-        emu.sts().count("AssumeRole"),
-        1,
-        "non-retryable errors are not retried"
-    );
+    assert_eq!(emu.sts().count("AssumeRole"), 1, "non-retryable errors are not retried");
 }
 
 #[tokio::test]

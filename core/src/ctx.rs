@@ -8,10 +8,16 @@ use crate::effect::EffectId;
 ///
 /// The PRNG is seeded by the driver (OS entropy in production, a fixed seed in tests), so nonces
 /// and jitter are reproducible in tests and never correlated across a fleet.
-#[derive(Debug)]
 pub struct Ctx {
     rng: fastrand::Rng,
     next_id: u64,
+}
+
+impl std::fmt::Debug for Ctx {
+    /// The PRNG state is not shown: it would predict the next nonces.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx").field("next_id", &self.next_id).finish_non_exhaustive()
+    }
 }
 
 impl Ctx {

@@ -34,15 +34,28 @@ impl Endpoint {
             if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
                 return Err(invalid("must be a scheme and host only, without a path or query"));
             }
-            Ok(Endpoint { scheme, authority })
+            Endpoint { scheme, authority }.check_port(field)
         } else {
             let authority: http::uri::Authority =
                 text.parse().map_err(|_| invalid("is not a valid host or host:port"))?;
             if authority.as_str().contains('@') || text.contains('/') {
                 return Err(invalid("is not a valid host or host:port"));
             }
-            Ok(Endpoint { scheme: default_scheme, authority })
+            Endpoint { scheme: default_scheme, authority }.check_port(field)
         }
+    }
+
+    fn check_port(self, field: &'static str) -> Result<Self, ConfigError> {
+        // `Authority::port()` hides a port that does not fit in 16 bits, so read it ourselves.
+        let text = self.authority.as_str();
+        let host_end = if text.starts_with('[') { text.find(']').map_or(text.len(), |i| i + 1) } else { 0 };
+        if let Some(colon) = text[host_end..].rfind(':') {
+            let port = &text[host_end + colon + 1..];
+            if !port.parse::<u16>().is_ok_and(|p| p != 0) {
+                return Err(ConfigError::InvalidValue { field, reason: "has a port outside 1-65535".to_owned() });
+            }
+        }
+        Ok(self)
     }
 
     /// An https endpoint for a host known to be valid.

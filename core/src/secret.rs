@@ -65,6 +65,21 @@ pub fn mask_key_id(id: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// Shows a URL or `host[:port]` without user information, query or fragment (they may carry
+/// passwords or tokens): `https://host:8080/path`.
+pub fn redact_url(text: &str) -> String {
+    if let Ok(uri) = text.parse::<http::Uri>() {
+        if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+            let host_port = authority.as_str().rsplit('@').next().unwrap_or("");
+            return format!("{scheme}://{host_port}{}", uri.path());
+        }
+        if let Some(authority) = uri.authority() {
+            return authority.as_str().rsplit('@').next().unwrap_or("").to_owned();
+        }
+    }
+    "<not a URL>".to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +89,14 @@ mod tests {
         let s = Secret::new("hunter2-very-secret");
         assert_eq!(format!("{s:?}"), "\"** redacted **\"");
         assert_eq!(s.expose(), "hunter2-very-secret");
+    }
+
+    #[test]
+    fn urls_lose_credentials_and_queries() {
+        assert_eq!(redact_url("http://user:pw@127.0.0.1:8080/creds?token=abc"), "http://127.0.0.1:8080/creds");
+        assert_eq!(redact_url("sts.aliyuncs.com"), "sts.aliyuncs.com");
+        assert_eq!(redact_url("u:p@host:1"), "host:1");
+        assert_eq!(redact_url("not a url"), "<not a URL>");
     }
 
     #[test]

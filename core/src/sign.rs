@@ -21,11 +21,11 @@ pub fn canonical_query<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut pairs: Vec<(String, String)> =
-        params.into_iter().map(|(k, v)| (percent_encode(k), percent_encode(v))).collect();
-    // Sorting the encoded names equals sorting the raw names for the unreserved set, and is
-    // what servers do; for other characters the published rule sorts the encoded form.
-    pairs.sort();
+    // The published rule sorts by the raw parameter name in byte order (not by its encoded
+    // form: `%` would sort before every letter).
+    let mut raw: Vec<(&str, &str)> = params.into_iter().collect();
+    raw.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
+    let pairs: Vec<(String, String)> = raw.into_iter().map(|(k, v)| (percent_encode(k), percent_encode(v))).collect();
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {

@@ -207,7 +207,10 @@ pub(crate) fn service_error(resp: &http::Response<Vec<u8>>, origin: &Origin<'_>,
             http_status: status,
             code,
             message,
-            request_id: body.request_id.filter(|s| !s.is_empty()),
+            request_id: body.request_id.filter(|s| !s.is_empty()).or_else(|| {
+                let header = resp.headers().get("x-acs-request-id")?.to_str().ok()?;
+                (!header.is_empty() && header.len() <= 128).then(|| header.to_owned())
+            }),
             recommend: body.recommend.filter(|s| !s.is_empty()),
         }),
     }

@@ -851,7 +851,6 @@ fn no_error_or_credential_rendering_contains_a_secret() {
 /// handled and before the next poll, the `Call` state also holds the raw `http::Response`,
 /// whose body — the issued AccessKeySecret and SecurityToken — `Debug` prints as a byte list.)
 #[test]
-#[ignore = "bug: Refresher/RamRoleArnSource Debug prints the string to sign (with the SecurityToken) while a fetch is in flight"]
 fn refresher_debug_mid_fetch_hides_the_token() {
     let clock = FakeClock::new();
     let (mut r, _cache) = refresher(sts_config(PLAIN_TOKEN).build(), 1);

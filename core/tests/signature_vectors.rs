@@ -53,10 +53,6 @@ fn load() -> Vectors {
     Vectors { python_sdk_differs, cases }
 }
 
-/// Cases the core currently gets wrong (see `canonical_query_sorts_by_raw_name_not_encoded_name`).
-/// Remove a name from here once the bug is fixed.
-const KNOWN_BUGS: &[&str] = &["key_unicode"];
-
 fn pairs(c: &Case) -> impl DoubleEndedIterator<Item = (&str, &str)> {
     c.params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }
@@ -79,9 +75,8 @@ fn every_case_reproduces_canonical_query_string_to_sign_and_signature() {
     let v = load();
     let mut failures = Vec::new();
     for c in &v.cases {
-        let known_bug = KNOWN_BUGS.contains(&c.name.as_str());
         let canonical = sign::canonical_query(pairs(c));
-        if canonical != c.canonical && !known_bug {
+        if canonical != c.canonical {
             failures.push(format!("{}: canonical query\n  got:  {canonical}\n  want: {}", c.name, c.canonical));
         }
         // Each step is checked on the expected input too, so one mistake cannot hide another.
@@ -94,7 +89,7 @@ fn every_case_reproduces_canonical_query_string_to_sign_and_signature() {
             failures.push(format!("{}: signature\n  got:  {sig}\n  want: {}", c.name, c.signature));
         }
         let end_to_end = sign::sign_params(&c.method, pairs(c), &c.secret);
-        if end_to_end != c.signature && !known_bug {
+        if end_to_end != c.signature {
             failures.push(format!("{}: sign_params\n  got:  {end_to_end}\n  want: {}", c.name, c.signature));
         }
     }
@@ -204,19 +199,15 @@ fn percent_encoding_is_strict_rfc3986() {
 }
 
 /// The published rule (spec §3.3 step 1, and the vectors' description) sorts parameters by their
-/// raw name in byte order and encodes afterwards. `sign::canonical_query` sorts the *encoded*
-/// names, which differs whenever a name holds a character that must be encoded and another name
-/// shares its prefix: `%` (0x25) sorts before every unreserved character, so `é` (`%C3%A9`)
-/// lands before `z`, and `a:` (`a%3A`) before `a0`.
+/// raw name in byte order and encodes afterwards; sorting the encoded names would differ whenever
+/// a name holds a character that must be encoded: `%` (0x25) sorts before every unreserved
+/// character, so `é` (`%C3%A9`) would land before `z`, and `a:` (`a%3A`) before `a0`.
 #[test]
-#[ignore = "bug: sign::canonical_query sorts by the percent-encoded name instead of the raw name (fails vector key_unicode)"]
 fn canonical_query_sorts_by_raw_name_not_encoded_name() {
     let v = load();
-    for name in KNOWN_BUGS {
-        let c = v.cases.iter().find(|c| c.name == *name).unwrap();
-        assert_eq!(sign::canonical_query(pairs(c)), c.canonical, "{name}");
-        assert_eq!(sign::sign_params(&c.method, pairs(c), &c.secret), c.signature, "{name}");
-    }
-    // The same bug with ASCII names: raw order puts `0` (0x30) before `:` (0x3A).
+    let c = v.cases.iter().find(|c| c.name == "key_unicode").unwrap();
+    assert_eq!(sign::canonical_query(pairs(c)), c.canonical);
+    assert_eq!(sign::sign_params(&c.method, pairs(c), &c.secret), c.signature);
+    // With ASCII names: raw order puts `0` (0x30) before `:` (0x3A).
     assert_eq!(sign::canonical_query([("a:", "1"), ("a0", "2")]), "a0=2&a%3A=1");
 }

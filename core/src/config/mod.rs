@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::ConfigError;
-use crate::secret::{mask_key_id, Secret};
+use crate::secret::{mask_key_id, redact_url, Secret};
 
 pub use resolve::source_from_config;
 
@@ -183,20 +183,25 @@ impl fmt::Debug for Config {
             duration_seconds,
             policy,
             external_id,
-            sts_endpoint,
             sts_region_id,
             enable_vpc,
             role_name,
             disable_imds_v1,
             enable_imds_v2,
             metadata_token_duration,
-            metadata_endpoint,
-            credentials_uri,
             timeout,
             connect_timeout
         );
-        if self.proxy.is_some() {
-            d.field("proxy", &"** set **");
+        // URLs may carry user:password or tokens in their query.
+        for (name, value) in [
+            ("sts_endpoint", &self.sts_endpoint),
+            ("metadata_endpoint", &self.metadata_endpoint),
+            ("credentials_uri", &self.credentials_uri),
+            ("proxy", &self.proxy),
+        ] {
+            if let Some(v) = value {
+                d.field(name, &redact_url(v));
+            }
         }
         d.finish()
     }

@@ -138,12 +138,18 @@ impl Resolver<'_> {
     }
 
     /// The static AK or STS credential a `ram_role_arn` signs with (STS if a token is set).
+    ///
+    /// The environment's token is used only with the environment's AccessKey: a configured
+    /// permanent key must not be paired with a token that Function Compute or SAE put in the
+    /// environment for another identity.
     fn static_credential(&self, with_token: Option<bool>) -> Result<Credential, ConfigError> {
+        let id_from_config = non_empty(&self.c.access_key_id).is_some();
         let id = self.string_or_env(&self.c.access_key_id, "access_key_id", vars::ACCESS_KEY_ID)?;
         let secret = self.secret_or_env(&self.c.access_key_secret, "access_key_secret", vars::ACCESS_KEY_SECRET)?;
         let token = match with_token {
             Some(true) => Some(self.secret_or_env(&self.c.security_token, "security_token", vars::SECURITY_TOKEN)?),
             Some(false) => None,
+            None if id_from_config => non_empty_secret(&self.c.security_token).cloned(),
             None => non_empty_secret(&self.c.security_token)
                 .cloned()
                 .or_else(|| self.env.get(vars::SECURITY_TOKEN).map(Secret::new)),

@@ -44,7 +44,6 @@ struct Entry {
 ///   [`handle_input`](Refresher::handle_input), when a `Wait` deadline passes, and whenever the
 ///   driver is woken by a caller (demand or invalidation). Drain it until it returns `Wait`.
 /// - [`handle_input`](Refresher::handle_input): call with the result of every effect.
-#[derive(Debug)]
 pub struct Refresher {
     source: Box<dyn Source>,
     ctx: Ctx,
@@ -60,6 +59,20 @@ pub struct Refresher {
     generation: u64,
     publish_pending: bool,
     credential_type: Option<String>,
+}
+
+impl std::fmt::Debug for Refresher {
+    /// A summary: the source and fetch internals (signed strings, responses) are not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refresher")
+            .field("provider", &self.source.provider_name())
+            .field("credential", &self.current.as_ref().map(|e| &e.credential))
+            .field("fetching", &self.fetching)
+            .field("failures", &self.failures)
+            .field("generation", &self.generation)
+            .field("last_error", &self.last_error)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Refresher {

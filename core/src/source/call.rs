@@ -34,7 +34,6 @@ impl CallSettings {
 /// Slack past the driver's own timeouts before the core declares a request lost.
 const GRACE: Duration = Duration::from_secs(1);
 
-#[derive(Debug)]
 enum State {
     Idle,
     Ready,
@@ -57,11 +56,24 @@ pub(crate) enum CallPoll {
 }
 
 /// One HTTP operation (possibly several attempts).
-#[derive(Debug)]
 pub(crate) struct Call {
     settings: CallSettings,
     state: State,
     attempt: u32,
+}
+
+impl std::fmt::Debug for Call {
+    /// Where the call stands; answers (which carry credentials) are not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.state {
+            State::Idle => "idle",
+            State::Ready => "ready to send",
+            State::InFlight { .. } => "in flight",
+            State::Backoff { .. } => "backing off",
+            State::Finished(_) => "answered",
+        };
+        f.debug_struct("Call").field("state", &state).field("attempt", &self.attempt).finish()
+    }
 }
 
 impl Call {

@@ -64,6 +64,8 @@ pub enum SourcePoll {
 ///   deadline has passed. Calling it early is harmless: it returns the same `Wait`.
 /// - [`handle`](Source::handle): call with the result of every effect `poll` returned. Results
 ///   with an unknown id (from an abandoned fetch) are ignored.
+///
+/// Implementations' `Debug` MUST NOT print secrets, signed strings or response bodies.
 pub trait Source: Send + fmt::Debug {
     /// The provider name credentials carry (`static_ak`, `ram_role_arn/static_sts`, ...).
     fn provider_name(&self) -> &str;

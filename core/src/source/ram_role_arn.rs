@@ -29,7 +29,6 @@ pub struct AssumeRoleParams {
     pub external_id: Option<String>,
 }
 
-#[derive(Debug)]
 enum State {
     Idle,
     Inner,
@@ -37,7 +36,6 @@ enum State {
 }
 
 /// Assumes a RAM role with the credential of an inner source (static AK/STS, or any other).
-#[derive(Debug)]
 pub struct RamRoleArnSource {
     inner: Box<dyn Source>,
     inner_cached: Option<Fetched>,
@@ -46,6 +44,25 @@ pub struct RamRoleArnSource {
     call: Call,
     provider_name: String,
     state: State,
+}
+
+impl std::fmt::Debug for RamRoleArnSource {
+    /// The role and where the fetch stands; the signed string (which holds the source's
+    /// token) and the answers are not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            State::Idle => "idle",
+            State::Inner => "fetching the source credential",
+            State::Calling { .. } => "calling AssumeRole",
+        };
+        f.debug_struct("RamRoleArnSource")
+            .field("provider_name", &self.provider_name)
+            .field("role_arn", &self.params.role_arn)
+            .field("endpoint", &self.endpoint)
+            .field("state", &state)
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RamRoleArnSource {

@@ -27,12 +27,12 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             Ok(())
         }
-        _ => Err(format!("unknown command\n{USAGE}")),
+        Some(other) => Err(format!("unknown command `{other}` (see alicred --help)")),
+        None => Err("no command given (see alicred --help)".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            // One line: the first line of the message (usage text follows only for usage errors).
             eprintln!("alicred: {message}");
             ExitCode::FAILURE
         }
@@ -58,10 +58,10 @@ fn get(args: &[String]) -> Result<(), String> {
                     _ => return Err("--format takes json or env".to_owned()),
                 }
             }
-            other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
+            other => return Err(format!("unexpected argument `{other}` (see alicred --help)")),
         }
     }
-    let path = config_path.ok_or_else(|| format!("get needs --config FILE\n{USAGE}"))?;
+    let path = config_path.ok_or("get needs --config FILE (see alicred --help)")?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let config = Config::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
     let client = blocking::Client::new(config).map_err(|e| e.to_string())?;

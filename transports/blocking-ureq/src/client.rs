@@ -158,3 +158,12 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<super::Client>();
+    }
+}

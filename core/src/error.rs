@@ -70,6 +70,14 @@ pub enum ConfigError {
     },
 }
 
+fn profile_suffix(p: &Option<String>) -> String {
+    p.as_ref().map(|p| format!(", profile `{p}`")).unwrap_or_default()
+}
+
+fn format_tried(tried: &[(String, String)]) -> String {
+    tried.iter().map(|(p, why)| format!("{p} ({why})")).collect::<Vec<_>>().join("; ")
+}
+
 fn did_you_mean(s: &Option<&'static str>) -> String {
     s.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
 }
@@ -241,6 +249,34 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The source is not configured in this environment (no variables, no file, not on ECS).
+    /// The default chain skips such sources and tries the next; anything else stops it.
+    #[error("{provider}: not configured: {reason}")]
+    NotConfigured {
+        /// The provider.
+        provider: String,
+        /// Why it is considered absent.
+        reason: String,
+    },
+    /// A profile file (`~/.aliyun/config.json`, `~/.alibabacloud/credentials.ini`) exists but
+    /// cannot be used.
+    #[error("{provider}: {}{}: {reason}", .path.display(), profile_suffix(.profile))]
+    InvalidProfile {
+        /// The provider (`cli_profile`, `profile`).
+        provider: String,
+        /// The file.
+        path: PathBuf,
+        /// The profile or section, when one was selected.
+        profile: Option<String>,
+        /// What is wrong (never a value from the file).
+        reason: String,
+    },
+    /// Every source of the default chain is absent.
+    #[error("no credentials found; tried: {}", format_tried(.tried))]
+    NoCredentials {
+        /// Each source tried, with why it was skipped.
+        tried: Vec<(String, String)>,
+    },
     /// Waiting for a refresh took longer than the fetch budget.
     #[error("timed out after {waited_ms} ms waiting for credentials")]
     Timeout {
@@ -263,7 +299,11 @@ impl Error {
             }
             Error::InvalidResponse { http_status, .. } => *http_status >= 500,
             Error::ExpiredCredential { .. } | Error::Timeout { .. } | Error::File { .. } => true,
-            Error::Config(_) | Error::Stopped => false,
+            Error::Config(_)
+            | Error::Stopped
+            | Error::NotConfigured { .. }
+            | Error::NoCredentials { .. }
+            | Error::InvalidProfile { .. } => false,
         }
     }
 

@@ -67,7 +67,7 @@ pub mod sts;
 pub mod time;
 mod user_agent;
 
-pub use config::{source_from_config, Config, ConfigBuilder, CredentialType};
+pub use config::{default_chain, source_from_config, Config, ConfigBuilder, CredentialType};
 pub use credential::{Credential, CredentialBuilder};
 pub use ctx::Ctx;
 pub use effect::{Effect, EffectId, FileError, FileRead, HttpRequest, Input, ProxyPolicy};

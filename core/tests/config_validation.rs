@@ -520,9 +520,53 @@ fn unknown_or_unsupported_type() {
     assert_eq!(expect_err(r#"{"type": ""}"#, &[]), ConfigError::UnknownType { value: "".into() });
     assert_eq!(expect_err(r#"{"type": 5}"#, &[]), invalid("type", "expected a string, found a number"));
     assert!(matches!(expect_err(r#"{"type": "rsa_key_pair"}"#, &[]), ConfigError::Unsupported { .. }));
-    for t in ["ecs_ram_role", "oidc_role_arn", "credentials_uri"] {
-        assert!(matches!(expect_err(&format!(r#"{{"type": "{t}"}}"#), &[]), ConfigError::Unsupported { .. }), "{t}");
-    }
+}
+
+#[test]
+fn network_types_need_their_values() {
+    assert_eq!(
+        expect_err(r#"{"type": "oidc_role_arn"}"#, &[]),
+        ConfigError::Missing { field: "role_arn", credential_type: "oidc_role_arn", env: Some("ALIBABA_CLOUD_ROLE_ARN") }
+    );
+    assert_eq!(
+        expect_err(r#"{"type": "oidc_role_arn", "role_arn": "acs:ram::1:role/r"}"#, &[]),
+        ConfigError::Missing {
+            field: "oidc_provider_arn",
+            credential_type: "oidc_role_arn",
+            env: Some("ALIBABA_CLOUD_OIDC_PROVIDER_ARN")
+        }
+    );
+    assert_eq!(
+        expect_err(r#"{"type": "credentials_uri"}"#, &[]),
+        ConfigError::Missing {
+            field: "credentials_uri",
+            credential_type: "credentials_uri",
+            env: Some("ALIBABA_CLOUD_CREDENTIALS_URI")
+        }
+    );
+    assert!(matches!(
+        expect_err(r#"{"type": "credentials_uri", "credentials_uri": "ftp://x/y"}"#, &[]),
+        ConfigError::InvalidValue { field: "credentials_uri", .. }
+    ));
+    assert!(matches!(
+        expect_err(r#"{"type": "ecs_ram_role", "proxy": "http://p:1"}"#, &[]),
+        ConfigError::NotApplicable { field: "proxy", credential_type: "ecs_ram_role" }
+    ));
+    assert!(matches!(
+        expect_err(r#"{"type": "ecs_ram_role", "enable_imds_v2": false}"#, &[]),
+        ConfigError::InvalidValue { field: "enable_imds_v2", .. }
+    ));
+    assert!(matches!(
+        expect_err(r#"{"type": "ecs_ram_role", "metadata_token_duration": 0}"#, &[]),
+        ConfigError::InvalidValue { field: "metadata_token_duration", .. }
+    ));
+    assert!(matches!(
+        expect_err(r#"{"type": "ecs_ram_role"}"#, &[("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")]),
+        ConfigError::InvalidValue { field: "type", .. }
+    ));
+    // The role name is optional (discovered), so an empty config is complete.
+    let _ = expect_ok(r#"{"type": "ecs_ram_role"}"#, &[]);
+    let _ = expect_ok(r#"{"type": "credentials_uri"}"#, &[("ALIBABA_CLOUD_CREDENTIALS_URI", "127.0.0.1:9/creds")]);
 }
 
 #[test]
@@ -625,14 +669,9 @@ fn fields_without_a_type() {
     ] {
         assert_eq!(expect_err(&json, &[]), invalid(field, reason), "{json}");
     }
-    // Nothing at all means the default chain, which this version does not offer.
-    assert_eq!(
-        expect_err("{}", &[(ID_VAR, AK_ID), (SECRET_VAR, ENV_SECRET)]),
-        ConfigError::Unsupported {
-            what: "the default credential chain".into(),
-            reason: "not available in this version; set `type`",
-        }
-    );
+    // Nothing at all means the default chain.
+    let chain = expect_ok("{}", &[(ID_VAR, AK_ID), (SECRET_VAR, ENV_SECRET)]);
+    assert_eq!(chain.provider_name(), "default");
 }
 
 #[test]

@@ -16,12 +16,20 @@
 mod clock;
 pub mod drive;
 mod emulator;
+mod files;
 mod form;
+mod imds;
 mod scripted;
 pub mod sts;
+pub mod uri;
+mod world;
 
 pub use clock::FakeClock;
 pub use drive::{drive, ScriptedWorld, World};
 pub use emulator::{Emulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN};
+pub use files::FileWorld;
+pub use imds::{ImdsFault, ImdsRequest, ImdsRequestKind, ImdsServer};
 pub use scripted::{Answer, ScriptHandle, ScriptedSource};
 pub use sts::{Fault, RecordedRequest, StsServer};
+pub use uri::{UriFault, UriServer};
+pub use world::{ChainWorld, IMDS_HOST};

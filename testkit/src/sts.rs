@@ -92,6 +92,7 @@ pub struct StsServer {
     issued: u64,
     nonces: HashSet<String>,
     requests: Vec<RecordedRequest>,
+    oidc_tokens: HashSet<String>,
 }
 
 impl Default for StsServer {
@@ -120,6 +121,7 @@ impl StsServer {
             issued: 0,
             nonces: HashSet::new(),
             requests: Vec::new(),
+            oidc_tokens: HashSet::new(),
         }
     }
 
@@ -131,6 +133,12 @@ impl StsServer {
     /// Accepts an STS credential (the token must be sent).
     pub fn add_sts_key(&mut self, id: &str, secret: &str, token: &str) {
         self.keys.insert(id.to_owned(), Key { secret: secret.to_owned(), token: Some(token.to_owned()) });
+    }
+
+    /// Accepts this OIDC token in `AssumeRoleWithOIDC` (any other is refused with
+    /// `AuthenticationFail.OIDCToken`).
+    pub fn add_oidc_token(&mut self, token: &str) {
+        self.oidc_tokens.insert(token.to_owned());
     }
 
     /// Queues a fault for the next request.
@@ -317,6 +325,7 @@ impl StsServer {
                 self.verify_signature(req.method().as_str(), &all)?;
                 self.assume_role(&all, wall)
             }
+            "AssumeRoleWithOIDC" => self.assume_role_with_oidc(&all, wall),
             _ => Err((
                 404,
                 "InvalidAction.NotFound".into(),
@@ -416,6 +425,40 @@ impl StsServer {
             },
         });
         Ok(json.to_string())
+    }
+}
+
+impl StsServer {
+    /// `AssumeRoleWithOIDC`: unsigned; the token must be one registered with
+    /// [`add_oidc_token`](StsServer::add_oidc_token).
+    fn assume_role_with_oidc(&mut self, all: &BTreeMap<String, String>, wall: SystemTime) -> Answer {
+        let bad = |code: &str, msg: &str| Err((400, code.to_owned(), msg.to_owned()));
+        if !all.contains_key("RoleArn") {
+            return bad("MissingRoleArn", "RoleArn is mandatory for this action.");
+        }
+        let Some(provider) = all.get("OIDCProviderArn") else {
+            return bad("MissingOIDCProviderArn", "OIDCProviderArn is mandatory for this action.");
+        };
+        if !provider.starts_with("acs:ram::") || !provider.contains(":oidc-provider/") {
+            return bad("InvalidParameter.OIDCProviderArn", "The parameter OIDCProviderArn is wrongly formed.");
+        }
+        let Some(token) = all.get("OIDCToken") else {
+            return bad("MissingOIDCToken", "OIDCToken is mandatory for this action.");
+        };
+        if !self.oidc_tokens.contains(token) {
+            return bad("AuthenticationFail.OIDCToken", "Illegal OIDC token: the token is invalid or expired.");
+        }
+        let json = self.assume_role(all, wall)?;
+        let mut v: serde_json::Value = serde_json::from_str(&json).expect("assume_role answers JSON");
+        v["OIDCTokenInfo"] = serde_json::json!({
+            "Subject": "system:serviceaccount:default:emulator",
+            "Issuer": "https://oidc-ack.cn-hangzhou.aliyuncs.com/emulator",
+            "ClientIds": "sts.aliyuncs.com",
+            "ExpirationTime": format_timestamp(wall + Duration::from_secs(3600)),
+            "IssuanceTime": format_timestamp(wall),
+            "VerificationInfo": "Success",
+        });
+        Ok(v.to_string())
     }
 }
 

@@ -1,5 +1,8 @@
 //! [`Config`]: what a user asks for, with the field names of the official Python `Config`.
 
+mod build;
+mod cli_json;
+mod ini;
 mod json;
 mod resolve;
 
@@ -9,7 +12,9 @@ use std::str::FromStr;
 use crate::error::ConfigError;
 use crate::secret::{mask_key_id, redact_url, Secret};
 
-pub use resolve::source_from_config;
+pub use cli_json::cli_profile_source;
+pub use ini::ini_profile_source;
+pub use resolve::{default_chain, source_from_config};
 
 /// The credential types of the official SDKs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,16 +7,43 @@ use crate::effect::{EffectId, HttpRequest, Input, ProxyPolicy};
 use crate::error::{TransportError, TransportErrorKind};
 use crate::time::Now;
 
-/// Timeouts, size limit, proxy and retry budget of a call.
+/// Timeouts, size limit, proxy and retry budget of one HTTP operation of a source.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct CallSettings {
+#[non_exhaustive]
+pub struct CallSettings {
+    /// Connect timeout (TCP and TLS).
     pub connect_timeout: Duration,
+    /// Read timeout (request sent to last body byte).
     pub read_timeout: Duration,
+    /// Largest answer accepted.
     pub max_body: usize,
+    /// Proxy use.
     pub proxy: ProxyPolicy,
+    /// Attempts for retryable failures, the first included.
     pub max_attempts: u32,
     /// Back-off before the second attempt; doubled for each further attempt, with jitter.
     pub base_backoff: Duration,
+}
+
+impl CallSettings {
+    /// Settings with these timeouts and proxy, a 64 KiB answer limit, and 3 attempts 200 ms
+    /// apart (doubling).
+    pub fn new(connect_timeout: Duration, read_timeout: Duration, proxy: ProxyPolicy) -> Self {
+        CallSettings {
+            connect_timeout,
+            read_timeout,
+            max_body: 64 * 1024,
+            proxy,
+            max_attempts: 3,
+            base_backoff: Duration::from_millis(200),
+        }
+    }
+
+    /// The same with another attempt budget.
+    pub fn with_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
 }
 
 impl CallSettings {

@@ -14,6 +14,12 @@
 //! chain's winner) between fetches.
 
 mod call;
+mod chain;
+mod credentials_uri;
+mod ecs_ram_role;
+mod env;
+mod oidc_role_arn;
+mod profile_file;
 mod ram_role_arn;
 mod static_creds;
 
@@ -26,7 +32,14 @@ use crate::error::Error;
 use crate::time::Now;
 use crate::Credential;
 
-pub(crate) use call::{Call, CallPoll, CallSettings};
+pub use call::CallSettings;
+pub(crate) use call::{Call, CallPoll};
+pub use chain::ChainSource;
+pub use credentials_uri::CredentialsUriSource;
+pub use ecs_ram_role::{EcsRamRoleParams, EcsRamRoleSource};
+pub use env::{AbsentSource, EnvSource, FailingSource};
+pub use oidc_role_arn::{OidcParams, OidcRoleArnSource};
+pub use profile_file::{ProfileFileSource, ProfileParser};
 pub use ram_role_arn::{AssumeRoleParams, RamRoleArnSource};
 pub use static_creds::StaticSource;
 

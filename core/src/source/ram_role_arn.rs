@@ -66,12 +66,8 @@ impl std::fmt::Debug for RamRoleArnSource {
 }
 
 impl RamRoleArnSource {
-    pub(crate) fn new(
-        inner: Box<dyn Source>,
-        params: AssumeRoleParams,
-        endpoint: Endpoint,
-        settings: CallSettings,
-    ) -> Self {
+    /// Assumes `params.role_arn` at `endpoint`, signing with what `inner` fetches.
+    pub fn new(inner: Box<dyn Source>, params: AssumeRoleParams, endpoint: Endpoint, settings: CallSettings) -> Self {
         let provider_name = format!("ram_role_arn/{}", inner.provider_name());
         RamRoleArnSource {
             inner,

@@ -2,7 +2,7 @@
 //! against the embedded STS emulator.
 //!
 //! ```text
-//! alicred get --config FILE [--format json|env]
+//! alicred get [--config FILE] [--format json|env]
 //! alicred demo
 //! ```
 
@@ -15,7 +15,8 @@ use alibabacloud_credentials_blocking::{Config, Credential, CredentialType};
 use alibabacloud_credentials_testkit::{Emulator, Fault, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN};
 
 const USAGE: &str = "usage:
-  alicred get --config FILE [--format json|env]   print the credential the config yields
+  alicred get [--config FILE] [--format json|env] print the credential the config (default: the
+                                                  default credential chain) yields
   alicred demo                                    fetch, cache and refresh against a local STS emulator";
 
 fn main() -> ExitCode {
@@ -61,10 +62,15 @@ fn get(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unexpected argument `{other}` (see alicred --help)")),
         }
     }
-    let path = config_path.ok_or("get needs --config FILE (see alicred --help)")?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let config = Config::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
-    let client = blocking::Client::new(config).map_err(|e| e.to_string())?;
+    let client = match config_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let config = Config::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+            blocking::Client::new(config)
+        }
+        None => blocking::Client::default_chain(),
+    }
+    .map_err(|e| e.to_string())?;
     let credential = client.get().map_err(|e| e.to_string())?;
     match format {
         Format::Json => println!("{}", to_json(&credential)),

@@ -101,6 +101,14 @@ impl Client {
         Builder::default().build(config)
     }
 
+    /// A client over the default credential chain: environment, OIDC from the environment, the
+    /// aliyun CLI profile, the ini profile, the ECS instance RAM role, the credentials URI (see
+    /// [`default_chain`](alibabacloud_credentials_core::default_chain)). The environment is read
+    /// now; files and services when credentials are first needed.
+    pub fn default_chain() -> Result<Client, Error> {
+        Client::new(Config::default())
+    }
+
     /// A builder for non-default settings.
     pub fn builder() -> Builder {
         Builder::default()

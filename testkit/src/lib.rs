@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod clock;
+pub mod conformance;
 pub mod drive;
 mod emulator;
 mod files;
@@ -26,7 +27,7 @@ mod world;
 
 pub use clock::FakeClock;
 pub use drive::{drive, ScriptedWorld, World};
-pub use emulator::{Emulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ROLE_ARN};
+pub use emulator::{Emulator, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ECS_ROLE, DEMO_ROLE_ARN};
 pub use files::FileWorld;
 pub use imds::{ImdsFault, ImdsRequest, ImdsRequestKind, ImdsServer};
 pub use scripted::{Answer, ScriptHandle, ScriptedSource};

@@ -1,0 +1,48 @@
+//! The shared conformance suite (every network source over real sockets) on the blocking client.
+
+use alibabacloud_credentials_blocking::{Client, Config, Credential, Env, Error};
+use alibabacloud_credentials_testkit::conformance;
+
+fn get(config: Config, env: Env) -> Result<Credential, Error> {
+    Client::builder().env(env).seed(3).build(config)?.get()
+}
+
+#[test]
+fn ram_role_arn() {
+    conformance::ram_role_arn(&get);
+}
+
+#[test]
+fn ecs_ram_role_v2() {
+    conformance::ecs_ram_role_v2(&get);
+}
+
+#[test]
+fn ecs_ram_role_v1_fallback_after_token_failure() {
+    conformance::ecs_ram_role_v1_fallback_after_token_failure(&get);
+}
+
+#[test]
+fn ecs_ram_role_v1_fallback_after_get_failure() {
+    conformance::ecs_ram_role_v1_fallback_after_get_failure(&get);
+}
+
+#[test]
+fn oidc_role_arn() {
+    conformance::oidc_role_arn(&get);
+}
+
+#[test]
+fn credentials_uri() {
+    conformance::credentials_uri(&get);
+}
+
+#[test]
+fn default_chain_ecs() {
+    conformance::default_chain_ecs(&get);
+}
+
+#[test]
+fn default_chain_nothing() {
+    conformance::default_chain_nothing(&get);
+}

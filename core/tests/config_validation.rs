@@ -526,7 +526,11 @@ fn unknown_or_unsupported_type() {
 fn network_types_need_their_values() {
     assert_eq!(
         expect_err(r#"{"type": "oidc_role_arn"}"#, &[]),
-        ConfigError::Missing { field: "role_arn", credential_type: "oidc_role_arn", env: Some("ALIBABA_CLOUD_ROLE_ARN") }
+        ConfigError::Missing {
+            field: "role_arn",
+            credential_type: "oidc_role_arn",
+            env: Some("ALIBABA_CLOUD_ROLE_ARN")
+        }
     );
     assert_eq!(
         expect_err(r#"{"type": "oidc_role_arn", "role_arn": "acs:ram::1:role/r"}"#, &[]),

@@ -33,6 +33,15 @@ impl Env {
         Env { home: home.map(PathBuf::from), vars }
     }
 
+    /// A snapshot of OS-string pairs (as the process environment yields them); pairs that are
+    /// not valid Unicode are left out, as no variable this library reads can hold them.
+    pub fn from_os_vars<I>(vars: I) -> Self
+    where
+        I: IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    {
+        Env::from_vars(vars.into_iter().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    }
+
     /// The variable's value if it is set and not empty (the official SDKs treat empty as unset).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())

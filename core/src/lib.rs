@@ -52,6 +52,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod answer;
+mod client;
 pub mod config;
 mod credential;
 mod ctx;
@@ -67,6 +69,7 @@ pub mod sts;
 pub mod time;
 mod user_agent;
 
+pub use client::{ClientBuilder, Spawn};
 pub use config::{default_chain, source_from_config, Config, ConfigBuilder, CredentialType};
 pub use credential::{Credential, CredentialBuilder};
 pub use ctx::Ctx;

@@ -1,15 +1,14 @@
 //! STS wire format: building signed `AssumeRole` requests and parsing STS answers.
 
-use std::time::SystemTime;
-
 use serde::Deserialize;
 
+pub(crate) use crate::answer::{json_error_class, Origin};
+use crate::answer::{request_id_header, SessionFields};
 use crate::ctx::Ctx;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ServiceError};
-use crate::secret::Secret;
 use crate::sign;
-use crate::time::{expiry_deadline, format_timestamp, parse_expiration, parse_http_date, Now};
+use crate::time::{format_timestamp, Now};
 use crate::user_agent::user_agent;
 use crate::{Credential, Fetched};
 
@@ -73,19 +72,7 @@ pub(crate) fn build_rpc_post(
 #[derive(Deserialize)]
 struct SuccessBody {
     #[serde(rename = "Credentials")]
-    credentials: Option<StsCredentials>,
-}
-
-#[derive(Deserialize)]
-struct StsCredentials {
-    #[serde(rename = "AccessKeyId")]
-    access_key_id: Option<String>,
-    #[serde(rename = "AccessKeySecret")]
-    access_key_secret: Option<Secret>,
-    #[serde(rename = "SecurityToken")]
-    security_token: Option<Secret>,
-    #[serde(rename = "Expiration")]
-    expiration: Option<String>,
+    credentials: Option<SessionFields>,
 }
 
 #[derive(Deserialize, Default)]
@@ -98,30 +85,6 @@ struct ErrorBody {
     request_id: Option<String>,
     #[serde(rename = "Recommend")]
     recommend: Option<String>,
-}
-
-/// Who is parsing, for error messages and the resulting credential.
-pub(crate) struct Origin<'a> {
-    pub provider: &'a str,
-    pub action: &'static str,
-    pub endpoint: &'a str,
-}
-
-impl Origin<'_> {
-    fn invalid(&self, status: u16, reason: impl Into<String>) -> Error {
-        Error::InvalidResponse {
-            provider: self.provider.to_owned(),
-            action: self.action,
-            endpoint: self.endpoint.to_owned(),
-            http_status: status,
-            reason: reason.into(),
-        }
-    }
-}
-
-/// The server's `Date`, used to cancel local clock skew.
-pub(crate) fn server_date(resp: &http::Response<Vec<u8>>) -> Option<SystemTime> {
-    resp.headers().get(http::header::DATE).and_then(|v| v.to_str().ok()).and_then(parse_http_date)
 }
 
 /// Parses an STS answer into a credential, or a typed error. `our_string_to_sign` lets a
@@ -140,23 +103,7 @@ pub(crate) fn parse_sts_response(
     let body: SuccessBody = serde_json::from_slice(resp.body())
         .map_err(|e| origin.invalid(status, format!("body is not the expected JSON ({})", json_error_class(&e))))?;
     let c = body.credentials.ok_or_else(|| origin.invalid(status, "missing field `Credentials`"))?;
-    let field = |name: &str| origin.invalid(status, format!("missing or empty field `Credentials.{name}`"));
-    let id = c.access_key_id.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeyId"))?;
-    let secret = c.access_key_secret.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeySecret"))?;
-    let token = c.security_token.filter(|s| !s.is_empty()).ok_or_else(|| field("SecurityToken"))?;
-    let exp_text = c.expiration.ok_or_else(|| field("Expiration"))?;
-    let expiration = parse_expiration(&exp_text)
-        .ok_or_else(|| origin.invalid(status, "field `Credentials.Expiration` is not an RFC 3339 time"))?;
-    let expires_at = expiry_deadline(expiration, server_date(resp), now);
-    let credential = Credential::builder()
-        .access_key_id(id)
-        .access_key_secret(secret)
-        .security_token(token)
-        .expiration(expiration)
-        .provider_name(origin.provider)
-        .credential_type(credential_type)
-        .build();
-    Ok(Fetched { credential, expires_at: Some(expires_at) })
+    c.into_fetched(resp, origin, "Credentials.", credential_type, now)
 }
 
 /// Parses an STS answer (`AssumeRole`, `AssumeRoleWithOIDC`) received at `now`, for a
@@ -172,17 +119,6 @@ pub fn parse_response(
 ) -> Result<Fetched, Error> {
     let origin = Origin { provider, action, endpoint };
     parse_sts_response(resp, &origin, None, credential_type, now)
-}
-
-/// Names the kind of JSON failure without quoting any of the input.
-pub(crate) fn json_error_class(e: &serde_json::Error) -> &'static str {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Io => "I/O error",
-        Category::Syntax => "syntax error",
-        Category::Data => "unexpected value types",
-        Category::Eof => "truncated",
-    }
 }
 
 /// Builds the typed error of a non-2xx STS answer.
@@ -207,10 +143,7 @@ pub(crate) fn service_error(resp: &http::Response<Vec<u8>>, origin: &Origin<'_>,
             http_status: status,
             code,
             message,
-            request_id: body.request_id.filter(|s| !s.is_empty()).or_else(|| {
-                let header = resp.headers().get("x-acs-request-id")?.to_str().ok()?;
-                (!header.is_empty() && header.len() <= 128).then(|| header.to_owned())
-            }),
+            request_id: body.request_id.filter(|s| !s.is_empty()).or_else(|| request_id_header(resp)),
             recommend: body.recommend.filter(|s| !s.is_empty()),
         }),
     }

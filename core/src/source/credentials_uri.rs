@@ -9,56 +9,35 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::answer::{plain, request_id_header, Origin, SessionFields};
 use crate::ctx::Ctx;
 use crate::effect::{Effect, Input};
-use crate::error::{ConfigError, Error, ServiceError};
-use crate::secret::{redact_url, Secret};
+use crate::error::{ConfigError, Error};
+use crate::secret::redact_url;
 use crate::source::{Call, CallPoll, CallSettings, Fetched, Source, SourcePoll};
-use crate::sts::{json_error_class, server_date};
-use crate::time::{expiry_deadline, parse_expiration, Now};
+use crate::time::Now;
 use crate::user_agent::user_agent;
-use crate::Credential;
 
 const PROVIDER: &str = "credential_uri";
 const CREDENTIAL_TYPE: &str = "credentials_uri";
 /// The operation, as errors name it.
 const ACTION: &str = "GET credentials";
 
-#[derive(Deserialize)]
-struct Body {
-    #[serde(rename = "Code")]
-    code: Option<String>,
-    #[serde(rename = "AccessKeyId")]
-    access_key_id: Option<String>,
-    #[serde(rename = "AccessKeySecret")]
-    access_key_secret: Option<Secret>,
-    #[serde(rename = "SecurityToken")]
-    security_token: Option<Secret>,
-    #[serde(rename = "Expiration")]
-    expiration: Option<String>,
-}
-
 /// The parts of an error answer that are safe to show (codes and ids, never messages).
 #[derive(Deserialize, Default)]
 struct ErrorBody {
-    #[serde(rename = "Code")]
-    code: Option<serde_json::Value>,
-    #[serde(rename = "RequestId")]
-    request_id: Option<serde_json::Value>,
+    #[serde(rename = "Code", default, deserialize_with = "string_or_none")]
+    code: Option<String>,
+    #[serde(rename = "RequestId", default, deserialize_with = "string_or_none")]
+    request_id: Option<String>,
 }
 
-/// A service code or request id worth showing: short, and made of the characters codes use.
-fn code_like(v: Option<serde_json::Value>, max: usize) -> Option<String> {
-    match v {
-        Some(serde_json::Value::String(s))
-            if !s.is_empty()
-                && s.len() <= max
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-:/".contains(c)) =>
-        {
-            Some(s)
-        }
+/// A JSON string, or `None` for any other value (an error body's fields are only hints).
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
         _ => None,
-    }
+    })
 }
 
 /// Credentials served by a URI.
@@ -115,83 +94,21 @@ impl CredentialsUriSource {
         request
     }
 
-    fn invalid(&self, status: u16, reason: impl Into<String>) -> Error {
-        Error::InvalidResponse {
-            provider: PROVIDER.to_owned(),
-            action: ACTION,
-            endpoint: self.endpoint.clone(),
-            http_status: status,
-            reason: reason.into(),
-        }
-    }
-
-    fn service(&self, status: u16, code: String, message: String, request_id: Option<String>) -> Error {
-        Error::Service {
-            provider: PROVIDER.to_owned(),
-            source: Box::new(ServiceError {
-                action: ACTION,
-                endpoint: self.endpoint.clone(),
-                http_status: status,
-                code,
-                message,
-                request_id,
-                recommend: None,
-            }),
-        }
-    }
-
     fn parse(&self, resp: &http::Response<Vec<u8>>, now: Now) -> Result<Fetched, Error> {
         let status = resp.status().as_u16();
-        let header_request_id = || {
-            let h = resp.headers().get("x-acs-request-id")?.to_str().ok()?;
-            code_like(Some(serde_json::Value::String(h.to_owned())), 128)
-        };
+        let origin = Origin { provider: PROVIDER, action: ACTION, endpoint: &self.endpoint };
         if status != 200 {
             let body: ErrorBody = serde_json::from_slice(resp.body()).unwrap_or_default();
-            let code = code_like(body.code, 64).unwrap_or_else(|| format!("Http{status}"));
+            let code = body.code.filter(|c| plain(c, 64)).unwrap_or_else(|| format!("Http{status}"));
             let message = format!(
                 "{} (the {}-byte body is not shown)",
                 resp.status().canonical_reason().unwrap_or("unexpected status"),
                 resp.body().len()
             );
-            let request_id = code_like(body.request_id, 128).or_else(header_request_id);
-            return Err(self.service(status, code, message, request_id));
+            let request_id = body.request_id.filter(|r| plain(r, 128)).or_else(|| request_id_header(resp));
+            return Err(origin.service(status, code, message, request_id));
         }
-        let body: Body = serde_json::from_slice(resp.body())
-            .map_err(|e| self.invalid(status, format!("body is not the expected JSON ({})", json_error_class(&e))))?;
-        match body.code.as_deref() {
-            Some("Success") => {}
-            None => return Err(self.invalid(status, "missing field `Code`")),
-            Some(other) => {
-                let shown = code_like(Some(serde_json::Value::String(other.to_owned())), 64);
-                return Err(match shown {
-                    Some(code) => self.service(
-                        status,
-                        code.clone(),
-                        format!("the credentials server answered Code `{code}` instead of `Success`"),
-                        header_request_id(),
-                    ),
-                    None => self.invalid(status, "field `Code` is not `Success`"),
-                });
-            }
-        }
-        let field = |name: &str| self.invalid(status, format!("missing or empty field `{name}`"));
-        let id = body.access_key_id.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeyId"))?;
-        let secret = body.access_key_secret.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeySecret"))?;
-        let token = body.security_token.filter(|s| !s.is_empty()).ok_or_else(|| field("SecurityToken"))?;
-        let exp_text = body.expiration.filter(|s| !s.is_empty()).ok_or_else(|| field("Expiration"))?;
-        let expiration = parse_expiration(&exp_text)
-            .ok_or_else(|| self.invalid(status, "field `Expiration` is not an RFC 3339 time"))?;
-        let expires_at = expiry_deadline(expiration, server_date(resp), now);
-        let credential = Credential::builder()
-            .access_key_id(id)
-            .access_key_secret(secret)
-            .security_token(token)
-            .expiration(expiration)
-            .provider_name(PROVIDER)
-            .credential_type(CREDENTIAL_TYPE)
-            .build();
-        Ok(Fetched { credential, expires_at: Some(expires_at) })
+        SessionFields::parse_with_code(resp, &origin)?.into_fetched(resp, &origin, "", CREDENTIAL_TYPE, now)
     }
 }
 

@@ -39,16 +39,15 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::answer::{plain, request_id_header, Origin, SessionFields};
 use crate::ctx::Ctx;
 use crate::effect::{Effect, Input, ProxyPolicy};
 use crate::endpoint::Endpoint;
-use crate::error::{ConfigError, Error, ServiceError, TransportError, TransportErrorKind};
+use crate::error::{ConfigError, Error, TransportError, TransportErrorKind};
 use crate::secret::Secret;
 use crate::source::{Call, CallPoll, CallSettings, Fetched, Source, SourcePoll};
-use crate::sts::{json_error_class, server_date};
-use crate::time::{expiry_deadline, parse_expiration, Now};
+use crate::time::Now;
 use crate::user_agent::user_agent;
-use crate::Credential;
 
 const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
 const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(MAX_TOKEN_TTL_SECS);
@@ -327,13 +326,7 @@ impl EcsRamRoleSource {
     }
 
     fn invalid(&self, action: &'static str, status: u16, reason: impl Into<String>) -> Error {
-        Error::InvalidResponse {
-            provider: PROVIDER.to_owned(),
-            action,
-            endpoint: self.host(),
-            http_status: status,
-            reason: reason.into(),
-        }
+        Origin { provider: PROVIDER, action, endpoint: &self.host() }.invalid(status, reason)
     }
 
     /// The error of a non-200 answer: the status, a JSON `Code` if the body has a sane one, and
@@ -348,31 +341,16 @@ impl EcsRamRoleSource {
         let code = serde_json::from_slice::<CodeOnly>(resp.body())
             .ok()
             .and_then(|b| b.code)
-            .filter(|c| sane_code(c))
+            .filter(|c| plain(c, 64))
             .unwrap_or_else(|| format!("Http{}", status.as_u16()));
         let mut message = status.canonical_reason().unwrap_or("error").to_owned();
         if !detail.is_empty() {
             message.push_str(": ");
             message.push_str(detail);
         }
-        let request_id = resp
-            .headers()
-            .get("x-acs-request-id")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && v.len() <= 128)
-            .map(str::to_owned);
-        Error::Service {
-            provider: PROVIDER.to_owned(),
-            source: Box::new(ServiceError {
-                action,
-                endpoint: self.host(),
-                http_status: status.as_u16(),
-                code,
-                message,
-                request_id,
-                recommend: None,
-            }),
-        }
+        let endpoint = self.host();
+        let origin = Origin { provider: PROVIDER, action, endpoint: &endpoint };
+        origin.service(status.as_u16(), code, message, request_id_header(resp))
     }
 
     fn on_answer(
@@ -530,65 +508,10 @@ impl EcsRamRoleSource {
     }
 
     fn parse_credentials(&self, resp: &http::Response<Vec<u8>>, now: Now) -> Result<Fetched, Error> {
-        #[derive(Deserialize)]
-        struct Body {
-            #[serde(rename = "Code")]
-            code: Option<String>,
-            #[serde(rename = "AccessKeyId")]
-            access_key_id: Option<String>,
-            #[serde(rename = "AccessKeySecret")]
-            access_key_secret: Option<Secret>,
-            #[serde(rename = "SecurityToken")]
-            security_token: Option<Secret>,
-            #[serde(rename = "Expiration")]
-            expiration: Option<String>,
-        }
-        let action = ACTION_CREDENTIALS;
-        let body: Body = serde_json::from_slice(resp.body()).map_err(|e| {
-            self.invalid(action, 200, format!("body is not the expected JSON ({})", json_error_class(&e)))
-        })?;
-        match body.code.as_deref() {
-            Some("Success") => {}
-            Some(code) => {
-                let code = if sane_code(code) { code.to_owned() } else { "NotSuccess".to_owned() };
-                return Err(Error::Service {
-                    provider: PROVIDER.to_owned(),
-                    source: Box::new(ServiceError {
-                        action,
-                        endpoint: self.host(),
-                        http_status: 200,
-                        code,
-                        message: "the metadata service answered without `\"Code\": \"Success\"`".to_owned(),
-                        request_id: None,
-                        recommend: None,
-                    }),
-                });
-            }
-            None => return Err(self.invalid(action, 200, "missing field `Code`")),
-        }
-        let field = |name: &str| self.invalid(action, 200, format!("missing or empty field `{name}`"));
-        let id = body.access_key_id.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeyId"))?;
-        let secret = body.access_key_secret.filter(|s| !s.is_empty()).ok_or_else(|| field("AccessKeySecret"))?;
-        let token = body.security_token.filter(|s| !s.is_empty()).ok_or_else(|| field("SecurityToken"))?;
-        let exp_text = body.expiration.filter(|s| !s.is_empty()).ok_or_else(|| field("Expiration"))?;
-        let expiration = parse_expiration(&exp_text)
-            .ok_or_else(|| self.invalid(action, 200, "field `Expiration` is not an RFC 3339 time"))?;
-        let expires_at = expiry_deadline(expiration, server_date(resp), now);
-        let credential = Credential::builder()
-            .access_key_id(id)
-            .access_key_secret(secret)
-            .security_token(token)
-            .expiration(expiration)
-            .provider_name(PROVIDER)
-            .credential_type(PROVIDER)
-            .build();
-        Ok(Fetched { credential, expires_at: Some(expires_at) })
+        let endpoint = self.host();
+        let origin = Origin { provider: PROVIDER, action: ACTION_CREDENTIALS, endpoint: &endpoint };
+        SessionFields::parse_with_code(resp, &origin)?.into_fetched(resp, &origin, "", PROVIDER, now)
     }
-}
-
-/// A service code short and plain enough to repeat in an error.
-fn sane_code(code: &str) -> bool {
-    (1..=64).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// 5xx and 429: another attempt after a short back-off may succeed.

@@ -3,9 +3,7 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use alibabacloud_credentials_core::{
-    source_from_config, Config, Credential, Env, Error, Lookup, RefreshPolicy, Refresher, Source,
-};
+use alibabacloud_credentials_core::{ClientBuilder, Config, Credential, Env, Error, Lookup, Refresher, Spawn};
 
 use crate::driver::{self, Shared, Signal};
 
@@ -28,46 +26,12 @@ impl Drop for Handle {
     }
 }
 
-/// Builds a [`Client`] with non-default settings (tests, custom sources).
-#[derive(Debug, Default)]
-pub struct Builder {
-    env: Option<Env>,
-    seed: Option<u64>,
-    policy: Option<RefreshPolicy>,
-}
+/// Builds a [`Client`] with non-default settings (environment, seed, refresh policy, a custom
+/// source).
+pub type Builder = ClientBuilder<Client>;
 
-impl Builder {
-    /// Uses this environment instead of the process's.
-    pub fn env(mut self, env: Env) -> Self {
-        self.env = Some(env);
-        self
-    }
-
-    /// Seeds nonces and jitter (reproducible requests in tests).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-
-    /// Uses another refresh policy.
-    pub fn policy(mut self, policy: RefreshPolicy) -> Self {
-        self.policy = Some(policy);
-        self
-    }
-
-    /// Builds a client for `config`.
-    pub fn build(mut self, config: Config) -> Result<Client, Error> {
-        let env = self.env.take().unwrap_or_else(process_env);
-        let source = source_from_config(&config, &env)?;
-        let t = config.credential_type.map_or("default", |t| t.as_str());
-        self.build_source(source, t)
-    }
-
-    /// Builds a client over any [`Source`]; credentials are labelled with `credential_type`.
-    pub fn build_source(self, source: Box<dyn Source>, credential_type: &str) -> Result<Client, Error> {
-        let seed = self.seed.unwrap_or_else(|| fastrand::u64(..));
-        let mut refresher = Refresher::with_policy(source, seed, self.policy.unwrap_or_default());
-        refresher.set_credential_type(credential_type);
+impl Spawn for Client {
+    fn spawn(refresher: Refresher) -> Result<Client, Error> {
         let shared = Arc::new(Shared {
             cache: refresher.cache().clone(),
             signal: Mutex::new(Signal::default()),
@@ -81,11 +45,14 @@ impl Builder {
             .map_err(|_| Error::Stopped)?;
         Ok(Client { handle: Arc::new(Handle { shared }) })
     }
-}
 
-/// The process environment, read once when a client is built.
-fn process_env() -> Env {
-    Env::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    fn process_env() -> Env {
+        Env::from_os_vars(std::env::vars_os())
+    }
+
+    fn entropy() -> u64 {
+        fastrand::u64(..)
+    }
 }
 
 impl Client {

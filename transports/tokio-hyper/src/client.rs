@@ -4,9 +4,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use alibabacloud_credentials_core::{
-    source_from_config, Config, Credential, Env, Error, Lookup, RefreshPolicy, Refresher, Source,
-};
+use alibabacloud_credentials_core::{ClientBuilder, Config, Credential, Env, Error, Lookup, Refresher, Spawn};
 use tokio::sync::{watch, Notify};
 
 use crate::driver::{self, Shared};
@@ -32,46 +30,14 @@ impl Drop for Handle {
     }
 }
 
-/// Builds a [`Client`] with non-default settings (tests, custom sources).
-#[derive(Debug, Default)]
-pub struct Builder {
-    env: Option<Env>,
-    seed: Option<u64>,
-    policy: Option<RefreshPolicy>,
-}
+/// Builds a [`Client`] with non-default settings (environment, seed, refresh policy, a custom
+/// source).
+pub type Builder = ClientBuilder<Client>;
 
-impl Builder {
-    /// Uses this environment instead of the process's.
-    pub fn env(mut self, env: Env) -> Self {
-        self.env = Some(env);
-        self
-    }
-
-    /// Seeds nonces and jitter (reproducible requests in tests).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-
-    /// Uses another refresh policy.
-    pub fn policy(mut self, policy: RefreshPolicy) -> Self {
-        self.policy = Some(policy);
-        self
-    }
-
-    /// Builds a client for `config`.
-    pub fn build(mut self, config: Config) -> Result<Client, Error> {
-        let env = self.env.take().unwrap_or_else(process_env);
-        let source = source_from_config(&config, &env)?;
-        let t = config.credential_type.map_or("default", |t| t.as_str());
-        Ok(self.build_source(source, t))
-    }
-
-    /// Builds a client over any [`Source`]; credentials are labelled with `credential_type`.
-    pub fn build_source(self, source: Box<dyn Source>, credential_type: &str) -> Client {
-        let seed = self.seed.unwrap_or_else(|| fastrand::u64(..));
-        let mut refresher = Refresher::with_policy(source, seed, self.policy.unwrap_or_default());
-        refresher.set_credential_type(credential_type);
+impl Spawn for Client {
+    /// Defers the driver task to the first caller that must wait, so a client can be built
+    /// outside a runtime.
+    fn spawn(refresher: Refresher) -> Result<Client, Error> {
         let shared = Arc::new(Shared {
             cache: refresher.cache().clone(),
             wake: Notify::new(),
@@ -79,13 +45,16 @@ impl Builder {
             closed: AtomicBool::new(false),
             gone: AtomicBool::new(false),
         });
-        Client { handle: Arc::new(Handle { shared, pending: Mutex::new(Some(refresher)) }) }
+        Ok(Client { handle: Arc::new(Handle { shared, pending: Mutex::new(Some(refresher)) }) })
     }
-}
 
-/// The process environment, read once when a client is built.
-fn process_env() -> Env {
-    Env::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    fn process_env() -> Env {
+        Env::from_os_vars(std::env::vars_os())
+    }
+
+    fn entropy() -> u64 {
+        fastrand::u64(..)
+    }
 }
 
 fn mono_now() -> std::time::Instant {

@@ -28,6 +28,16 @@ impl Origin<'_> {
         }
     }
 
+    /// A failure below HTTP.
+    pub fn transport(&self, source: crate::error::TransportError) -> Error {
+        Error::Transport {
+            provider: self.provider.to_owned(),
+            action: self.action,
+            endpoint: self.endpoint.to_owned(),
+            source,
+        }
+    }
+
     /// An error answer.
     pub fn service(&self, status: u16, code: String, message: String, request_id: Option<String>) -> Error {
         Error::Service {

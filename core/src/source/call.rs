@@ -2,9 +2,12 @@
 
 use std::time::{Duration, Instant};
 
+use crate::answer::Origin;
 use crate::ctx::Ctx;
 use crate::effect::{EffectId, HttpRequest, Input, ProxyPolicy};
+use crate::error::Error;
 use crate::error::{TransportError, TransportErrorKind};
+use crate::source::Fetched;
 use crate::time::Now;
 
 /// Timeouts, size limit, proxy and retry budget of one HTTP operation of a source.
@@ -188,6 +191,33 @@ impl Call {
         let wait = ctx.jitter(full / 2, full);
         self.state = State::Backoff { until: now.mono + wait };
         true
+    }
+
+    /// Settles an answer: a response goes through `parse`, a transport failure is named after
+    /// `origin`, and a retryable failure schedules another attempt while the budget allows
+    /// (then `None`: poll again). Otherwise the operation is over and its result returned.
+    pub fn settle(
+        &mut self,
+        answer: Result<http::Response<Vec<u8>>, TransportError>,
+        origin: &Origin<'_>,
+        now: Now,
+        ctx: &mut Ctx,
+        parse: impl FnOnce(&http::Response<Vec<u8>>) -> Result<Fetched, Error>,
+    ) -> Option<Result<Fetched, Error>> {
+        let result = match answer {
+            Ok(resp) => parse(&resp),
+            Err(source) => Err(origin.transport(source)),
+        };
+        match result {
+            Err(e) if e.is_retryable() && self.retry(now, ctx) => {
+                tracing::debug!(provider = origin.provider, action = origin.action, error = %e, "retrying");
+                None
+            }
+            result => {
+                self.finish();
+                Some(result)
+            }
+        }
     }
 
     /// Marks the operation over.

@@ -94,9 +94,8 @@ impl CredentialsUriSource {
         request
     }
 
-    fn parse(&self, resp: &http::Response<Vec<u8>>, now: Now) -> Result<Fetched, Error> {
+    fn parse(resp: &http::Response<Vec<u8>>, origin: &Origin<'_>, now: Now) -> Result<Fetched, Error> {
         let status = resp.status().as_u16();
-        let origin = Origin { provider: PROVIDER, action: ACTION, endpoint: &self.endpoint };
         if status != 200 {
             let body: ErrorBody = serde_json::from_slice(resp.body()).unwrap_or_default();
             let code = body.code.filter(|c| plain(c, 64)).unwrap_or_else(|| format!("Http{status}"));
@@ -108,7 +107,7 @@ impl CredentialsUriSource {
             let request_id = body.request_id.filter(|r| plain(r, 128)).or_else(|| request_id_header(resp));
             return Err(origin.service(status, code, message, request_id));
         }
-        SessionFields::parse_with_code(resp, &origin)?.into_fetched(resp, &origin, "", CREDENTIAL_TYPE, now)
+        SessionFields::parse_with_code(resp, origin)?.into_fetched(resp, origin, "", CREDENTIAL_TYPE, now)
     }
 }
 
@@ -144,25 +143,11 @@ impl Source for CredentialsUriSource {
                     return SourcePoll::Idle;
                 }
                 CallPoll::Answer(answer) => {
-                    let result = match answer {
-                        Ok(resp) => self.parse(&resp, now),
-                        Err(source) => Err(Error::Transport {
-                            provider: PROVIDER.to_owned(),
-                            action: ACTION,
-                            endpoint: self.endpoint.clone(),
-                            source,
-                        }),
-                    };
-                    match result {
-                        Err(e) if e.is_retryable() && self.call.retry(now, ctx) => {
-                            tracing::debug!(provider = PROVIDER, error = %e, "retrying the credentials URI");
-                            continue;
-                        }
-                        result => {
-                            self.call.finish();
-                            self.fetching = false;
-                            return SourcePoll::Done(result);
-                        }
+                    let origin = Origin { provider: PROVIDER, action: ACTION, endpoint: &self.endpoint };
+                    if let Some(result) = self.call.settle(answer, &origin, now, ctx, |r| Self::parse(r, &origin, now))
+                    {
+                        self.fetching = false;
+                        return SourcePoll::Done(result);
                     }
                 }
             }

@@ -230,26 +230,12 @@ impl Source for OidcRoleArnSource {
                     CallPoll::Answer(answer) => {
                         let endpoint = self.endpoint.authority().to_owned();
                         let origin = Origin { provider: PROVIDER, action: ACTION, endpoint: &endpoint };
-                        let result = match answer {
-                            Ok(resp) => parse_sts_response(&resp, &origin, None, PROVIDER, now),
-                            Err(source) => Err(Error::Transport {
-                                provider: PROVIDER.to_owned(),
-                                action: ACTION,
-                                endpoint,
-                                source,
-                            }),
+                        let parse = |resp: &_| {
+                            parse_sts_response(resp, &origin, None, PROVIDER, now).map_err(|e| scrub(e, token.expose()))
                         };
-                        let result = result.map_err(|e| scrub(e, token.expose()));
-                        match result {
-                            Err(e) if e.is_retryable() && self.call.retry(now, ctx) => {
-                                tracing::debug!(provider = PROVIDER, error = %e, "retrying AssumeRoleWithOIDC");
-                                continue;
-                            }
-                            result => {
-                                self.call.finish();
-                                self.state = State::Idle;
-                                return SourcePoll::Done(result);
-                            }
+                        if let Some(result) = self.call.settle(answer, &origin, now, ctx, parse) {
+                            self.state = State::Idle;
+                            return SourcePoll::Done(result);
                         }
                     }
                 },

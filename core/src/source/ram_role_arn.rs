@@ -5,7 +5,6 @@ use std::time::Duration;
 use crate::ctx::Ctx;
 use crate::effect::{Effect, Input};
 use crate::endpoint::Endpoint;
-use crate::error::Error;
 use crate::source::{Call, CallPoll, CallSettings, Fetched, Source, SourcePoll};
 use crate::sts::{build_rpc_post, parse_sts_response, Origin};
 use crate::time::Now;
@@ -179,27 +178,11 @@ impl Source for RamRoleArnSource {
                         let endpoint = self.endpoint.authority().to_owned();
                         let origin =
                             Origin { provider: &self.provider_name, action: "AssumeRole", endpoint: &endpoint };
-                        let result = match answer {
-                            Ok(resp) => {
-                                parse_sts_response(&resp, &origin, string_to_sign.as_deref(), "ram_role_arn", now)
-                            }
-                            Err(source) => Err(Error::Transport {
-                                provider: self.provider_name.clone(),
-                                action: "AssumeRole",
-                                endpoint,
-                                source,
-                            }),
-                        };
-                        match result {
-                            Err(e) if e.is_retryable() && self.call.retry(now, ctx) => {
-                                tracing::debug!(provider = %self.provider_name, error = %e, "retrying AssumeRole");
-                                continue;
-                            }
-                            result => {
-                                self.call.finish();
-                                self.state = State::Idle;
-                                return SourcePoll::Done(result);
-                            }
+                        let ours = string_to_sign.as_deref();
+                        let parse = |resp: &_| parse_sts_response(resp, &origin, ours, "ram_role_arn", now);
+                        if let Some(result) = self.call.settle(answer, &origin, now, ctx, parse) {
+                            self.state = State::Idle;
+                            return SourcePoll::Done(result);
                         }
                     }
                 },

@@ -5,7 +5,7 @@
 //! - [`FakeClock`]: a monotonic and wall clock that only moves when told.
 //! - [`StsServer`]: a scripted, sans-IO STS (request in, response out) that verifies every
 //!   signature by the published rule, records requests, and injects faults.
-//! - [`drive`]: runs a [`Refresher`](alibabacloud_credentials_core::Refresher) against a
+//! - [`drive()`]: runs a [`Refresher`](alibabacloud_credentials_core::Refresher) against a
 //!   [`World`] on the fake clock, like quinn-proto's test `Pair`.
 //! - [`Emulator`]: the same STS served over real sockets on 127.0.0.1, for transport tests and
 //!   the demo.

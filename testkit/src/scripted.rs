@@ -62,7 +62,7 @@ impl ScriptHandle {
     }
 
     /// Queues an answer that takes `latency` to arrive (the fetch is then an HTTP effect the
-    /// [`drive`](crate::drive) harness answers after that latency).
+    /// [`drive`](crate::drive()) harness answers after that latency).
     pub fn push_after(&self, answer: Answer, latency: Duration) {
         self.script.lock().unwrap().answers.push_back((answer, latency));
     }

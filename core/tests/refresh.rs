@@ -301,6 +301,8 @@ fn invalidation_refetches_unless_already_replaced() {
     rig.script.push(Answer::Lives(secs(3600)));
     let first = rig.get().unwrap();
     rig.cache().request_invalidate(&first);
+    // Withdrawn at once, before the driver has run: the next lookup must not return it.
+    assert!(matches!(rig.cache().lookup(|| rig.clock.now().mono), Lookup::Wait { .. }));
     rig.settle();
     let second = rig.get().unwrap();
     assert!(!second.ptr_eq(&first));

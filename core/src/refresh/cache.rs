@@ -1,7 +1,7 @@
 //! The read side: a lock-free snapshot of the current credential that every caller reads.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -95,7 +95,7 @@ impl Cache {
     }
 
     /// The current snapshot (for status displays and waiting).
-    pub fn snapshot(&self) -> arc_swap::Guard<std::sync::Arc<Snapshot>> {
+    pub fn snapshot(&self) -> arc_swap::Guard<Arc<Snapshot>> {
         self.snapshot.load()
     }
 
@@ -117,8 +117,18 @@ impl Cache {
     }
 
     /// Reports that a service rejected `credential`. Wake the driver after.
+    ///
+    /// Takes effect at once: if the snapshot still holds that credential, it is withdrawn, so the
+    /// very next lookup waits for a new one instead of returning the rejected one. A newer
+    /// credential the driver publishes at the same moment is kept (compare-and-swap).
     pub fn request_invalidate(&self, credential: &Credential) {
         *self.invalidated.lock().unwrap_or_else(|p| p.into_inner()) = Some(credential.clone());
+        self.snapshot.rcu(|snap| match &snap.credential {
+            Some(c) if c.access_key_id() == credential.access_key_id() => {
+                Arc::new(Snapshot { generation: snap.generation, ..Snapshot::default() })
+            }
+            _ => Arc::clone(snap),
+        });
     }
 
     pub(crate) fn take_demand(&self) -> bool {
@@ -130,6 +140,6 @@ impl Cache {
     }
 
     pub(crate) fn publish(&self, snapshot: Snapshot) {
-        self.snapshot.store(std::sync::Arc::new(snapshot));
+        self.snapshot.store(Arc::new(snapshot));
     }
 }

@@ -57,7 +57,6 @@ pub struct Refresher {
     last_error: Option<Error>,
     error_until: Option<Instant>,
     generation: u64,
-    publish_pending: bool,
     credential_type: Option<String>,
 }
 
@@ -98,7 +97,6 @@ impl Refresher {
             last_error: None,
             error_until: None,
             generation: 0,
-            publish_pending: false,
             credential_type: None,
         }
     }
@@ -132,14 +130,11 @@ impl Refresher {
 
     /// Advances the machine. See the type's contract.
     pub fn poll(&mut self, now: Now) -> RefreshPoll {
-        if std::mem::take(&mut self.publish_pending) {
-            return RefreshPoll::Published;
-        }
         if self.cache.take_demand() {
             self.demanded = true;
         }
-        if let Some(rejected) = self.cache.take_invalidated() {
-            self.invalidate(&rejected, now);
+        if self.apply_invalidation(now) {
+            self.publish(now);
             return RefreshPoll::Published;
         }
         loop {
@@ -251,7 +246,7 @@ impl Refresher {
             }
         }
         self.demanded = false;
-        self.publish();
+        self.publish(now);
     }
 
     /// A credential that arrives (nearly) expired is a failed refresh.
@@ -267,13 +262,14 @@ impl Refresher {
         }
     }
 
-    fn invalidate(&mut self, rejected: &Credential, now: Now) {
-        let Some(entry) = &mut self.current else {
-            return;
-        };
+    /// Applies a rejection reported by a caller: unless the credential was already replaced,
+    /// it is retired now and the next `get` fetches anew. Returns whether anything changed.
+    fn apply_invalidation(&mut self, now: Now) -> bool {
+        let Some(rejected) = self.cache.take_invalidated() else { return false };
+        let Some(entry) = &mut self.current else { return false };
         if entry.credential.access_key_id() != rejected.access_key_id() {
             // Already replaced: the rejection concerns an older credential.
-            return;
+            return false;
         }
         tracing::info!(
             access_key_id = %mask_key_id(rejected.access_key_id()),
@@ -283,11 +279,13 @@ impl Refresher {
         entry.windows = Some(Windows { advisory_at: now.mono, usable_until: now.mono, expires_at });
         self.next_attempt = None;
         self.error_until = None;
-        self.publish();
-        self.publish_pending = false;
+        true
     }
 
-    fn publish(&mut self) {
+    fn publish(&mut self, now: Now) {
+        // A rejection that arrived since the last poll applies first, so no publish can hand a
+        // withdrawn credential back to callers.
+        self.apply_invalidation(now);
         self.generation += 1;
         let (credential, usable_until) = match &self.current {
             Some(e) => (Some(e.credential.clone()), e.windows.map(|w| w.usable_until)),
@@ -300,6 +298,5 @@ impl Refresher {
             error_until: self.error_until,
             generation: self.generation,
         });
-        self.publish_pending = false;
     }
 }

@@ -1022,6 +1022,7 @@ fn source_debug_never_shows_the_token_or_answers() {
     ready(&cache, &clock);
     // Mid-fetch with the cached token, and with an answer handled but not yet polled.
     cache.request_invalidate(&ready(&cache, &clock));
+    cache.request_refresh();
     let mut effect = None;
     for _ in 0..10 {
         match r.poll(clock.now()) {

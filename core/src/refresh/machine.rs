@@ -181,8 +181,11 @@ impl Refresher {
             }
         }
         let backoff_over = self.next_attempt.is_none_or(|n| t >= n);
+        // Background refreshes run only while the current credential is still handed out; past
+        // its mandatory point nobody can use it, so an idle client stops calling the service
+        // and waits for a caller's demand.
         match &self.current {
-            Some(Entry { windows: Some(w), .. }) => t >= w.advisory_at && backoff_over,
+            Some(Entry { windows: Some(w), .. }) => t >= w.advisory_at && t < w.usable_until && backoff_over,
             _ => false,
         }
     }
@@ -192,8 +195,8 @@ impl Refresher {
             // Waiting callers wake us; with an error held, their demand after it runs out does.
             return None;
         };
-        let advisory = w.advisory_at.max(self.next_attempt.unwrap_or(w.advisory_at));
-        Some(advisory.max(now.mono))
+        let next = w.advisory_at.max(self.next_attempt.unwrap_or(w.advisory_at));
+        (next < w.usable_until).then(|| next.max(now.mono))
     }
 
     fn complete(&mut self, result: Result<Fetched, Error>, now: Now) {

@@ -88,11 +88,17 @@ impl Client {
         }
     }
 
-    /// The current credential if one is usable now, without ever blocking.
+    /// The current credential if one is usable now, without ever blocking. When none is, a
+    /// fetch is requested in the background, so a later call may find one.
     pub fn try_get(&self) -> Option<Credential> {
         match self.handle.shared.cache.lookup(Instant::now) {
             Lookup::Ready(c) => Some(c),
-            _ => None,
+            Lookup::Failed(_) => None,
+            Lookup::Wait { .. } => {
+                self.handle.shared.cache.request_refresh();
+                self.handle.shared.wake();
+                None
+            }
         }
     }
 

@@ -85,3 +85,23 @@ fn connection_refused_is_a_connect_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn try_get_never_blocks_and_starts_a_fetch() {
+    let emu = Emulator::start().unwrap();
+    emu.sts().set_latency(Duration::from_millis(300));
+    let c = client(&emu, None);
+    let start = std::time::Instant::now();
+    assert!(c.try_get().is_none());
+    assert!(start.elapsed() < Duration::from_millis(200), "try_get waited");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let cred = loop {
+        if let Some(c) = c.try_get() {
+            break c;
+        }
+        assert!(std::time::Instant::now() < deadline, "the background fetch never completed");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(cred.provider_name(), "ram_role_arn/static_ak");
+    assert_eq!(emu.sts().count("AssumeRole"), 1);
+}

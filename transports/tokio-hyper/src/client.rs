@@ -100,11 +100,21 @@ impl Client {
         }
     }
 
-    /// The current credential if one is usable now, without waiting.
+    /// The current credential if one is usable now, without waiting. When none is, a fetch is
+    /// requested in the background (if called within a tokio runtime, which the driver task
+    /// needs), so a later call may find one.
     pub fn try_get(&self) -> Option<Credential> {
         match self.handle.shared.cache.lookup(mono_now) {
             Lookup::Ready(c) => Some(c),
-            _ => None,
+            Lookup::Failed(_) => None,
+            Lookup::Wait { .. } => {
+                if tokio::runtime::Handle::try_current().is_ok() {
+                    self.ensure_driver();
+                }
+                self.handle.shared.cache.request_refresh();
+                self.handle.shared.wake.notify_one();
+                None
+            }
         }
     }
 

@@ -73,3 +73,21 @@ async fn dropped_connections_are_retried() {
     assert_eq!(cred.provider_name(), "ram_role_arn/static_ak");
     assert_eq!(emu.sts().count("AssumeRole"), 3);
 }
+
+#[tokio::test]
+async fn try_get_never_waits_and_starts_a_fetch() {
+    let emu = Emulator::start().unwrap();
+    emu.sts().set_latency(Duration::from_millis(300));
+    let c = client(&emu, None);
+    assert!(c.try_get().is_none());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let cred = loop {
+        if let Some(c) = c.try_get() {
+            break c;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the background fetch never completed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(cred.provider_name(), "ram_role_arn/static_ak");
+    assert_eq!(emu.sts().count("AssumeRole"), 1);
+}

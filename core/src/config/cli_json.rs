@@ -14,6 +14,9 @@ use crate::error::{ConfigError, Error};
 use crate::source::{AssumeRoleParams, OidcParams, Source};
 use crate::Secret;
 
+/// The longest `source_profile` chain followed.
+const MAX_CHAIN: usize = 16;
+
 /// A profile being read, for errors that name the file and the profile.
 struct Ctx<'a> {
     path: &'a Path,
@@ -106,6 +109,14 @@ impl Ctx<'_> {
         if seen.iter().any(|s| s == name) {
             seen.push(name.to_owned());
             return Err(self.error(Some(name), format!("source_profile cycle: {}", seen.join(" -> "))));
+        }
+        // Each hop is one more AssumeRole per refresh; real chains have two or three. The cap
+        // also bounds the recursion, whatever the file holds.
+        if seen.len() >= MAX_CHAIN {
+            return Err(self.error(
+                seen.first().map(String::as_str),
+                format!("source_profile chain longer than {MAX_CHAIN} profiles"),
+            ));
         }
         seen.push(name.to_owned());
         let p = self.find(name).ok_or_else(|| self.error(Some(name), "no profile with this name"))?;

@@ -573,6 +573,10 @@ impl Source for EcsRamRoleSource {
                 }
                 CallPoll::Answer(answer) => {
                     if let Ok(resp) = &answer {
+                        // Any answer proves the service is there, even one that is retried:
+                        // a later connection failure must not read as "not on ECS".
+                        fetch.answered = true;
+                        self.reached = true;
                         if retryable_status(resp.status()) && self.call.retry(now, ctx) {
                             tracing::debug!(
                                 provider = PROVIDER,

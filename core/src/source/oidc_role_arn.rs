@@ -230,8 +230,18 @@ impl Source for OidcRoleArnSource {
                     CallPoll::Answer(answer) => {
                         let endpoint = self.endpoint.authority().to_owned();
                         let origin = Origin { provider: PROVIDER, action: ACTION, endpoint: &endpoint };
-                        let parse = |resp: &_| {
-                            parse_sts_response(resp, &origin, None, PROVIDER, now).map_err(|e| scrub(e, token.expose()))
+                        let parse = |resp: &http::Response<Vec<u8>>| {
+                            if resp.status().is_success() {
+                                return parse_sts_response(resp, &origin, None, PROVIDER, now);
+                            }
+                            // An error answer may echo the token: remove it from the whole body
+                            // before anything is parsed or cut short, so no fragment survives.
+                            let body = redact_token(&String::from_utf8_lossy(resp.body()), token.expose());
+                            let mut redacted = http::Response::new(body.into_bytes());
+                            *redacted.status_mut() = resp.status();
+                            *redacted.headers_mut() = resp.headers().clone();
+                            parse_sts_response(&redacted, &origin, None, PROVIDER, now)
+                                .map_err(|e| scrub(e, token.expose()))
                         };
                         if let Some(result) = self.call.settle(answer, &origin, now, ctx, parse) {
                             self.state = State::Idle;

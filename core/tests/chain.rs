@@ -167,3 +167,27 @@ fn every_fixture() {
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[test]
+fn profile_files_may_start_with_a_byte_order_mark() {
+    let env = Env::from_vars([("HOME", "/home/user"), ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")]);
+    for (path, text, provider) in [
+        (
+            "/home/user/.alibabacloud/credentials.ini",
+            "\u{feff}[default]\ntype = access_key\naccess_key_id = LTAI5tBomKey0000001\naccess_key_secret = s\n",
+            "default/profile/static_ak",
+        ),
+        (
+            "/home/user/.aliyun/config.json",
+            "\u{feff}{\"current\": \"a\", \"profiles\": [{\"name\": \"a\", \"mode\": \"AK\", \"access_key_id\": \"LTAI5tBomKey0000001\", \"access_key_secret\": \"s\"}]}",
+            "default/cli_profile/static_ak",
+        ),
+    ] {
+        let mut world = FileWorld::new(ChainWorld::new());
+        world.write(path, text);
+        let clock = FakeClock::new();
+        let mut r = Refresher::new(default_chain(&env), 1);
+        let c = get(&mut r, &clock, &mut world).unwrap();
+        assert_eq!(c.provider_name(), provider);
+    }
+}

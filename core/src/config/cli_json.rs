@@ -194,6 +194,8 @@ pub fn cli_profile_source(bytes: &[u8], path: &Path, env: &Env) -> Result<Box<dy
         profile: None,
         reason,
     };
+    // Windows editors may start the file with a byte-order mark.
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         invalid(format!(
             "not valid JSON ({} at line {}, column {})",

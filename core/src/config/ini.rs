@@ -58,7 +58,8 @@ pub fn ini_profile_source(bytes: &[u8], path: &Path, env: &Env) -> Result<Box<dy
         profile: None,
         reason: "not UTF-8 text".into(),
     })?;
-    let sections = parse(text, path)?;
+    // Windows editors may start the file with a byte-order mark.
+    let sections = parse(text.strip_prefix('\u{feff}').unwrap_or(text), path)?;
     let explicit = env.get(vars::PROFILE);
     let name = explicit.unwrap_or("default");
     let err = |reason: String| Error::InvalidProfile {

@@ -86,6 +86,25 @@ impl Cache {
         self.slow_path(&snap, now())
     }
 
+    /// The hot path without the reference-count update: calls `f` with the credential in place
+    /// while the snapshot is held. Readers then write no shared memory at all, so this scales
+    /// flat across cores. When nothing usable is cached, `f` is handed back with the lookup.
+    #[inline]
+    pub fn peek<R, F: FnOnce(&Credential) -> R>(&self, now: impl FnOnce() -> Instant, f: F) -> Result<R, (F, Lookup)> {
+        let snap = self.snapshot.load();
+        if let Some(c) = &snap.credential {
+            let Some(until) = snap.usable_until else {
+                return Ok(f(c));
+            };
+            let n = now();
+            if n < until {
+                return Ok(f(c));
+            }
+            return Err((f, self.slow_path(&snap, n)));
+        }
+        Err((f, self.slow_path(&snap, now())))
+    }
+
     #[cold]
     fn slow_path(&self, snap: &Snapshot, now: Instant) -> Lookup {
         match (&snap.error, snap.error_until) {

@@ -93,6 +93,10 @@ fn benches(c: &mut Criterion) {
     bench_threads(c, "blocking/try_get", || {
         black_box(session.try_get().expect("cached"));
     });
+    // Borrowing in place: no reference-count update, so nothing shared is written.
+    bench_threads(c, "blocking/with_credential", || {
+        black_box(session.with_credential(|c| black_box(c.access_key_id().len())).expect("cached"));
+    });
 
     // A credential that never expires: the lookup skips the clock.
     let fixed = warm_client(Answer::Static);

@@ -88,6 +88,19 @@ impl Client {
         }
     }
 
+    /// Calls `f` with the current credential, borrowed in place: the cheapest read (no
+    /// reference-count update, so no shared memory is written and it scales flat across cores).
+    /// Use it to sign a request; `f` should be short, as it holds the snapshot it reads. Waits
+    /// like [`get`](Client::get) when nothing usable is cached.
+    pub fn with_credential<R>(&self, f: impl FnOnce(&Credential) -> R) -> Result<R, Error> {
+        match self.handle.shared.cache.peek(Instant::now, f) {
+            Ok(r) => Ok(r),
+            Err((_, Lookup::Failed(e))) => Err(e),
+            Err((f, Lookup::Wait { generation })) => self.wait(generation).map(|c| f(&c)),
+            Err((f, Lookup::Ready(c))) => Ok(f(&c)),
+        }
+    }
+
     /// The current credential if one is usable now, without ever blocking. When none is, a
     /// fetch is requested in the background, so a later call may find one.
     pub fn try_get(&self) -> Option<Credential> {

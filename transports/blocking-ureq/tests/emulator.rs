@@ -105,3 +105,13 @@ fn try_get_never_blocks_and_starts_a_fetch() {
     assert_eq!(cred.provider_name(), "ram_role_arn/static_ak");
     assert_eq!(emu.sts().count("AssumeRole"), 1);
 }
+
+#[test]
+fn with_credential_borrows_the_cached_credential() {
+    let emu = Emulator::start().unwrap();
+    let c = client(&emu, None);
+    let id = c.with_credential(|cred| cred.access_key_id().to_owned()).unwrap();
+    assert_eq!(id, c.get().unwrap().access_key_id());
+    assert_eq!(c.with_credential(|cred| cred.provider_name().to_owned()).unwrap(), "ram_role_arn/static_ak");
+    assert_eq!(emu.sts().count("AssumeRole"), 1);
+}

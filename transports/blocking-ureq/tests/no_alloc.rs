@@ -95,6 +95,13 @@ fn cached_get_of_a_session_credential_allocates_nothing() {
         }
     });
     assert_eq!((allocs, deallocs), (0, 0), "{CALLS} cached try_gets: (allocations, deallocations)");
+
+    let (allocs, deallocs) = counted(|| {
+        for _ in 0..CALLS {
+            black_box(client.with_credential(|c| black_box(c.access_key_id().len())).expect("cached"));
+        }
+    });
+    assert_eq!((allocs, deallocs), (0, 0), "{CALLS} cached with_credentials: (allocations, deallocations)");
 }
 
 #[test]

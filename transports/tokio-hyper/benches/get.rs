@@ -114,6 +114,14 @@ impl Op for Get {
 }
 
 #[derive(Clone)]
+struct WithCredential(Client);
+impl Op for WithCredential {
+    async fn call(&self) {
+        black_box(self.0.with_credential(|c| black_box(c.access_key_id().len())).await.expect("cached"));
+    }
+}
+
+#[derive(Clone)]
 struct TryGet(Client);
 impl Op for TryGet {
     async fn call(&self) {
@@ -156,6 +164,8 @@ fn benches(c: &mut Criterion) {
     let session = warm_client(&home, Answer::Lives(Duration::from_secs(12 * 3600)));
     bench_op(c, "tokio/get", &current, &multi, Get(session.clone()));
     bench_op(c, "tokio/try_get", &current, &multi, TryGet(session.clone()));
+    // Borrowing in place: no reference-count update.
+    bench_op(c, "tokio/with_credential", &current, &multi, WithCredential(session.clone()));
 
     // A credential that never expires: the lookup skips the clock.
     let fixed = warm_client(&home, Answer::Static);

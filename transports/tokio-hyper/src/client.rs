@@ -1,8 +1,10 @@
 //! [`Client`]: the public handle.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use alibabacloud_credentials_core::{ClientBuilder, Config, Credential, Env, Error, Lookup, Refresher, Spawn};
 use tokio::sync::{watch, Notify};
@@ -27,6 +29,40 @@ impl Drop for Handle {
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::Release);
         self.shared.wake.notify_one();
+    }
+}
+
+/// The future of [`Client::get`]: complete at the first poll when a credential is cached (the
+/// waiting path is boxed and only allocated when needed, so this stays small to move).
+#[must_use = "futures do nothing unless awaited"]
+pub struct Get<'a> {
+    state: GetState<'a>,
+}
+
+enum GetState<'a> {
+    Done(Option<Result<Credential, Error>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<Credential, Error>> + Send + 'a>>),
+}
+
+impl Future for Get<'_> {
+    type Output = Result<Credential, Error>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().state {
+            GetState::Done(result) => Poll::Ready(result.take().expect("`Get` polled after it completed")),
+            GetState::Waiting(wait) => wait.as_mut().poll(cx),
+        }
+    }
+}
+
+impl std::fmt::Debug for Get<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            GetState::Done(_) => "ready",
+            GetState::Waiting(_) => "waiting",
+        };
+        f.debug_struct("Get").field("state", &state).finish()
     }
 }
 
@@ -86,17 +122,26 @@ impl Client {
     /// The current credential. While one is usable this completes at the first poll: one
     /// atomic load and a clock read, no lock, no allocation. Only when nothing usable is
     /// cached does it wait for the driver, for at most the fetch budget.
-    pub fn get(&self) -> impl Future<Output = Result<Credential, Error>> + Send + '_ {
-        let fast = match self.handle.shared.cache.lookup(mono_now) {
-            Lookup::Ready(c) => Ok(Ok(c)),
-            Lookup::Failed(e) => Ok(Err(e)),
-            Lookup::Wait { generation } => Err(generation),
+    #[inline]
+    pub fn get(&self) -> Get<'_> {
+        let state = match self.handle.shared.cache.lookup(mono_now) {
+            Lookup::Ready(c) => GetState::Done(Some(Ok(c))),
+            Lookup::Failed(e) => GetState::Done(Some(Err(e))),
+            Lookup::Wait { generation } => GetState::Waiting(Box::pin(self.wait(generation))),
         };
-        async move {
-            match fast {
-                Ok(result) => result,
-                Err(generation) => self.wait(generation).await,
-            }
+        Get { state }
+    }
+
+    /// Calls `f` with the current credential, borrowed in place: the cheapest read (no
+    /// reference-count update, so no shared memory is written and it scales flat across cores).
+    /// Use it to sign a request; `f` should be short. Waits like [`get`](Client::get) when nothing
+    /// usable is cached.
+    pub async fn with_credential<R>(&self, f: impl FnOnce(&Credential) -> R) -> Result<R, Error> {
+        match self.handle.shared.cache.peek(mono_now, f) {
+            Ok(r) => Ok(r),
+            Err((_, Lookup::Failed(e))) => Err(e),
+            Err((f, Lookup::Wait { generation })) => self.wait(generation).await.map(|c| f(&c)),
+            Err((f, Lookup::Ready(c))) => Ok(f(&c)),
         }
     }
 

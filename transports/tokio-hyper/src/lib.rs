@@ -35,7 +35,7 @@ pub use alibabacloud_credentials_core::{
     Config, ConfigBuilder, ConfigError, Credential, CredentialType, Env, Error, RefreshPolicy, ServiceError,
     TransportError, TransportErrorKind,
 };
-pub use client::{Builder, Client};
+pub use client::{Builder, Client, Get};
 
 /// The sans-IO core, for custom sources and drivers.
 pub use alibabacloud_credentials_core as core;

@@ -91,3 +91,13 @@ async fn try_get_never_waits_and_starts_a_fetch() {
     assert_eq!(cred.provider_name(), "ram_role_arn/static_ak");
     assert_eq!(emu.sts().count("AssumeRole"), 1);
 }
+
+#[tokio::test]
+async fn with_credential_borrows_the_cached_credential() {
+    let emu = Emulator::start().unwrap();
+    let c = client(&emu, None);
+    let id = c.with_credential(|cred| cred.access_key_id().to_owned()).await.unwrap();
+    assert_eq!(id, c.get().await.unwrap().access_key_id());
+    assert_eq!(c.with_credential(|cred| cred.provider_name().to_owned()).await.unwrap(), "ram_role_arn/static_ak");
+    assert_eq!(emu.sts().count("AssumeRole"), 1);
+}

@@ -9,8 +9,8 @@ use crate::env::{vars, Env};
 use crate::error::ConfigError;
 use crate::secret::Secret;
 use crate::source::{
-    AbsentSource, AssumeRoleParams, CallSettings, ChainSource, EcsRamRoleParams, EcsRamRoleSource, EnvSource,
-    OidcParams, ProfileFileSource, Source, StaticSource,
+    env_source, AssumeRoleParams, CallSettings, ChainSource, EcsRamRoleParams, EcsRamRoleSource, OidcParams,
+    ProfileFileSource, Source, StaticSource,
 };
 use crate::Credential;
 
@@ -329,7 +329,7 @@ pub fn source_from_config(config: &Config, env: &Env) -> Result<Box<dyn Source>,
 /// there with that error.
 pub fn default_chain(env: &Env) -> Box<dyn Source> {
     let links: Vec<Box<dyn Source>> = vec![
-        Box::new(EnvSource::new(env)),
+        Box::new(env_source(env)),
         oidc_link(env),
         cli_profile_link(env),
         ini_profile_link(env),
@@ -340,14 +340,14 @@ pub fn default_chain(env: &Env) -> Box<dyn Source> {
 }
 
 fn broken(provider: &str, e: ConfigError) -> Box<dyn Source> {
-    Box::new(crate::source::FailingSource::new(provider, crate::Error::Config(e)))
+    Box::new(StaticSource::failing(provider, crate::Error::Config(e)))
 }
 
 fn oidc_link(env: &Env) -> Box<dyn Source> {
     let needed = [vars::ROLE_ARN, vars::OIDC_PROVIDER_ARN, vars::OIDC_TOKEN_FILE];
     let missing: Vec<&str> = needed.iter().copied().filter(|v| env.get(v).is_none()).collect();
     if !missing.is_empty() {
-        return Box::new(AbsentSource::new("oidc_role_arn", format!("{} not set", missing.join(", "))));
+        return Box::new(StaticSource::absent("oidc_role_arn", format!("{} not set", missing.join(", "))));
     }
     let config = Config { credential_type: Some(CredentialType::OidcRoleArn), ..Config::default() };
     let r = Resolver { c: &config, env, t: CredentialType::OidcRoleArn };
@@ -356,12 +356,12 @@ fn oidc_link(env: &Env) -> Box<dyn Source> {
 
 fn cli_profile_link(env: &Env) -> Box<dyn Source> {
     if env.flag(vars::CLI_PROFILE_DISABLED) {
-        return Box::new(AbsentSource::new("cli_profile", format!("disabled by {}", vars::CLI_PROFILE_DISABLED)));
+        return Box::new(StaticSource::absent("cli_profile", format!("disabled by {}", vars::CLI_PROFILE_DISABLED)));
     }
     let path = match (env.get(vars::CONFIG_FILE), env.home()) {
         (Some(p), _) => p.into(),
         (None, Some(home)) => home.join(".aliyun").join("config.json"),
-        (None, None) => return Box::new(AbsentSource::new("cli_profile", "no home directory")),
+        (None, None) => return Box::new(StaticSource::absent("cli_profile", "no home directory")),
     };
     Box::new(ProfileFileSource::new("cli_profile", vec![path], cli_json::cli_profile_source, env.clone()))
 }
@@ -373,21 +373,21 @@ fn ini_profile_link(env: &Env) -> Box<dyn Source> {
             let dir = home.join(".alibabacloud");
             vec![dir.join("credentials.ini"), dir.join("credentials")]
         }
-        (None, None) => return Box::new(AbsentSource::new("profile", "no home directory")),
+        (None, None) => return Box::new(StaticSource::absent("profile", "no home directory")),
     };
     Box::new(ProfileFileSource::new("profile", candidates, ini::ini_profile_source, env.clone()))
 }
 
 fn ecs_link(env: &Env) -> Box<dyn Source> {
     if env.flag(vars::ECS_METADATA_DISABLED) {
-        return Box::new(AbsentSource::new("ecs_ram_role", format!("disabled by {}", vars::ECS_METADATA_DISABLED)));
+        return Box::new(StaticSource::absent("ecs_ram_role", format!("disabled by {}", vars::ECS_METADATA_DISABLED)));
     }
     build::ecs_ram_role(None, env).unwrap_or_else(|e| broken("ecs_ram_role", e))
 }
 
 fn uri_link(env: &Env) -> Box<dyn Source> {
     let Some(uri) = env.get(vars::CREDENTIALS_URI) else {
-        return Box::new(AbsentSource::new("credential_uri", format!("{} not set", vars::CREDENTIALS_URI)));
+        return Box::new(StaticSource::absent("credential_uri", format!("{} not set", vars::CREDENTIALS_URI)));
     };
     match build::credentials_uri_of(uri, vars::CREDENTIALS_URI) {
         Ok(uri) => build::credentials_uri(uri, build::default_sts_call()),

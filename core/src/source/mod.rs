@@ -37,7 +37,7 @@ pub(crate) use call::{Call, CallPoll};
 pub use chain::ChainSource;
 pub use credentials_uri::CredentialsUriSource;
 pub use ecs_ram_role::{EcsRamRoleParams, EcsRamRoleSource};
-pub use env::{AbsentSource, EnvSource, FailingSource};
+pub use env::env_source;
 pub use oidc_role_arn::{OidcParams, OidcRoleArnSource};
 pub use profile_file::{ProfileFileSource, ProfileParser};
 pub use ram_role_arn::{AssumeRoleParams, RamRoleArnSource};

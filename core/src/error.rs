@@ -336,6 +336,46 @@ mod tests {
     }
 
     #[test]
+    fn failure_classes() {
+        let e = |status: u16, code: &str| ServiceError {
+            action: "AssumeRole",
+            endpoint: "sts.aliyuncs.com".into(),
+            http_status: status,
+            code: code.into(),
+            message: String::new(),
+            request_id: None,
+            recommend: None,
+        };
+        for (status, code) in
+            [(400, "Throttling.User"), (400, "Throttling.Api"), (500, "InternalError"), (503, "Http503")]
+        {
+            assert!(e(status, code).is_retryable(), "{code}");
+        }
+        for code in [
+            "InvalidAccessKeyId.NotFound",
+            "InvalidAccessKeyId.Inactive",
+            "SignatureDoesNotMatch",
+            "NoPermission",
+            "EntityNotExist.Role",
+            "InvalidParameter.PolicyGrammar",
+            "AuthenticationFail.OIDCToken.Invalid",
+        ] {
+            assert!(!e(400, code).is_retryable(), "{code}");
+            assert!(!e(403, code).is_retryable(), "{code}");
+            assert!(!e(404, code).is_retryable(), "{code}");
+        }
+        let transport = |kind| Error::Transport {
+            provider: "p".into(),
+            action: "AssumeRole",
+            endpoint: "e".into(),
+            source: TransportError::new(kind, ""),
+        };
+        assert!(transport(TransportErrorKind::Timeout).is_retryable());
+        assert!(transport(TransportErrorKind::Connect).is_retryable());
+        assert!(!transport(TransportErrorKind::BodyTooLarge).is_retryable());
+    }
+
+    #[test]
     fn service_errors_render_all_fields() {
         let e = Error::Service {
             provider: "ram_role_arn".into(),

@@ -178,8 +178,9 @@ fn run_demo(
     }
     let per_get = t.elapsed() / n;
     let again = get()?;
+    let build = if cfg!(debug_assertions) { " in this debug build; see BENCHMARKS.md for release" } else { "" };
     println!(
-        "cached      {again}  {n} gets at {per_get:?} each, same credential: {} (AssumeRole calls: {})",
+        "cached      {again}  {n} gets at {per_get:?} each{build}, same credential: {} (AssumeRole calls: {})",
         again.ptr_eq(&first),
         calls()
     );

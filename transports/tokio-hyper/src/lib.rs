@@ -19,8 +19,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The driver task is spawned on the runtime of the first caller that has to wait, and ends when
-//! the last clone of the client is dropped. Its clock follows tokio's (paused time in tests).
+//! The driver task is spawned on the runtime of the first caller that has to wait (or of the
+//! first `try_get` made inside a runtime), and ends when the last clone of the client is dropped.
+//! Its clock follows tokio's (paused time in tests). Build a client inside the runtime that will
+//! use it: if that runtime shuts down, the driver goes with it and the client answers
+//! [`Error::Stopped`] from then on.
 //! This crate is a thin driver: every decision is made by [`alibabacloud_credentials_core`],
 //! whose types it re-exports.
 

@@ -101,3 +101,21 @@ async fn with_credential_borrows_the_cached_credential() {
     assert_eq!(c.with_credential(|cred| cred.provider_name().to_owned()).await.unwrap(), "ram_role_arn/static_ak");
     assert_eq!(emu.sts().count("AssumeRole"), 1);
 }
+
+#[test]
+fn a_client_whose_runtime_shut_down_says_stopped_instead_of_hanging() {
+    let emu = Emulator::start().unwrap();
+    let first_rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let c = client(&emu, None);
+    let cred = first_rt.block_on(c.get()).unwrap();
+    drop(first_rt);
+    let second_rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // The cached credential is still served: reads need no driver.
+    assert!(second_rt.block_on(c.get()).unwrap().ptr_eq(&cred));
+    // A read that needs the driver fails at once.
+    c.invalidate(&cred);
+    let started = std::time::Instant::now();
+    let err = second_rt.block_on(c.get()).unwrap_err();
+    assert!(matches!(err, Error::Stopped), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

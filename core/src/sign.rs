@@ -13,7 +13,14 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'
 
 /// Percent-encodes per RFC 3986 with upper-case hex (space → `%20`, `*` → `%2A`, `~` kept).
 pub fn percent_encode(text: &str) -> String {
-    utf8_percent_encode(text, RFC3986).to_string()
+    let mut out = String::with_capacity(text.len());
+    encode_into(&mut out, text);
+    out
+}
+
+/// Appends `text`, percent-encoded, to `out` (runs of unreserved characters are copied whole).
+fn encode_into(out: &mut String, text: &str) {
+    out.extend(utf8_percent_encode(text, RFC3986));
 }
 
 /// The canonicalized query: parameters sorted by name (byte order), encoded, joined by `&`.
@@ -25,22 +32,25 @@ where
     // form: `%` would sort before every letter).
     let mut raw: Vec<(&str, &str)> = params.into_iter().collect();
     raw.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
-    let pairs: Vec<(String, String)> = raw.into_iter().map(|(k, v)| (percent_encode(k), percent_encode(v))).collect();
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
+    let mut out = String::with_capacity(raw.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() * 5 / 4);
+    for (i, (k, v)) in raw.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(k);
+        encode_into(&mut out, k);
         out.push('=');
-        out.push_str(v);
+        encode_into(&mut out, v);
     }
     out
 }
 
 /// `METHOD&%2F&<encoded canonical query>`.
 pub fn string_to_sign(method: &str, canonical_query: &str) -> String {
-    format!("{method}&%2F&{}", percent_encode(canonical_query))
+    let mut out = String::with_capacity(method.len() + 5 + canonical_query.len() * 5 / 4);
+    out.push_str(method);
+    out.push_str("&%2F&");
+    encode_into(&mut out, canonical_query);
+    out
 }
 
 /// Base64(HMAC-SHA1(secret + "&", string_to_sign)).
@@ -73,9 +83,9 @@ where
         if !out.is_empty() {
             out.push('&');
         }
-        out.push_str(&percent_encode(k));
+        encode_into(&mut out, k);
         out.push('=');
-        out.push_str(&percent_encode(v));
+        encode_into(&mut out, v);
     }
     out
 }

@@ -44,8 +44,20 @@ pub(crate) fn now() -> Now {
     Now::new(Instant::now(), SystemTime::now())
 }
 
+/// Marks the driver gone however `run` ends (a panic included), so waiting callers get
+/// `Error::Stopped` at once instead of waiting out their budget.
+struct Gone(Arc<Shared>);
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+        self.0.callers_cv.notify_all();
+    }
+}
+
 /// Runs until every handle is dropped.
 pub(crate) fn run(mut refresher: Refresher, shared: Arc<Shared>) {
+    let _gone = Gone(shared.clone());
     let http = Http::new();
     loop {
         match refresher.poll(now()) {

@@ -139,6 +139,32 @@ pub fn default_chain_nothing(get: GetFn<'_>) {
     assert!(matches!(e, Error::NoCredentials { ref tried } if tried.len() == 6), "{e}");
 }
 
+/// `ram_role_arn` and `credentials_uri` through an explicit `proxy`.
+pub fn through_an_explicit_proxy(get: GetFn<'_>) {
+    let emu = Emulator::start().unwrap();
+    let proxy = crate::proxy::Proxy::start().unwrap();
+    let config = Config::builder()
+        .credential_type(CredentialType::RamRoleArn)
+        .access_key_id(DEMO_ACCESS_KEY_ID)
+        .access_key_secret(DEMO_ACCESS_KEY_SECRET)
+        .role_arn(DEMO_ROLE_ARN)
+        .sts_endpoint(emu.url())
+        .proxy(proxy.url())
+        .build();
+    let c = get(config, Env::empty()).unwrap();
+    assert_eq!(c.provider_name(), "ram_role_arn/static_ak");
+    assert_eq!(emu.sts().count("AssumeRole"), 1);
+    let after_sts = proxy.connections();
+    assert!(after_sts >= 1, "the STS request did not go through the proxy");
+    let config = Config::builder()
+        .credential_type(CredentialType::CredentialsUri)
+        .credentials_uri(emu.credentials_uri())
+        .proxy(proxy.url())
+        .build();
+    get(config, Env::empty()).unwrap();
+    assert!(proxy.connections() > after_sts, "the credentials URI request did not go through the proxy");
+}
+
 /// Every case above.
 pub fn all(get: GetFn<'_>) {
     ram_role_arn(get);
@@ -149,6 +175,7 @@ pub fn all(get: GetFn<'_>) {
     credentials_uri(get);
     default_chain_ecs(get);
     default_chain_nothing(get);
+    through_an_explicit_proxy(get);
 }
 
 fn temp_file(name: &str, contents: &str) -> PathBuf {

@@ -46,3 +46,8 @@ fn default_chain_ecs() {
 fn default_chain_nothing() {
     conformance::default_chain_nothing(&get);
 }
+
+#[test]
+fn through_an_explicit_proxy() {
+    conformance::through_an_explicit_proxy(&get);
+}

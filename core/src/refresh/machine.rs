@@ -121,6 +121,15 @@ impl Refresher {
         self.fetching
     }
 
+    /// Forgets the fetch in progress (its driver is gone; late results will be ignored). A caller's
+    /// pending demand is kept, so the next driver fetches at once.
+    pub fn abandon_fetch(&mut self) {
+        if self.fetching {
+            self.source.cancel();
+            self.fetching = false;
+        }
+    }
+
     /// Feeds the result of an effect.
     pub fn handle_input(&mut self, input: Input, now: Now) {
         if self.fetching {

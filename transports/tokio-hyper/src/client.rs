@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use alibabacloud_credentials_core::{ClientBuilder, Config, Credential, Env, Error, Lookup, Refresher, Spawn};
 use tokio::sync::{watch, Notify};
 
-use crate::driver::{self, Shared};
+use crate::driver::Shared;
 
 /// A credentials client: cheap to clone, `Send + Sync`; clones share one cache and one driver
 /// task, which ends when the last clone is dropped.
@@ -21,8 +21,6 @@ pub struct Client {
 #[derive(Debug)]
 struct Handle {
     shared: Arc<Shared>,
-    /// The refresher until the driver task is spawned (by the first caller that must wait).
-    pending: Mutex<Option<Refresher>>,
 }
 
 impl Drop for Handle {
@@ -79,9 +77,9 @@ impl Spawn for Client {
             wake: Notify::new(),
             generation: watch::Sender::new(0),
             closed: AtomicBool::new(false),
-            gone: AtomicBool::new(false),
+            pending: Mutex::new(Some(refresher)),
         });
-        Ok(Client { handle: Arc::new(Handle { shared, pending: Mutex::new(Some(refresher)) }) })
+        Ok(Client { handle: Arc::new(Handle { shared }) })
     }
 
     fn process_env() -> Env {
@@ -171,31 +169,30 @@ impl Client {
         shared.wake.notify_one();
     }
 
-    /// Spawns the driver on the current runtime if it is not running yet.
+    /// Spawns the driver on the current runtime if it is not running.
     fn ensure_driver(&self) {
-        let mut pending = self.handle.pending.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(refresher) = pending.take() {
-            tokio::spawn(driver::run(refresher, self.handle.shared.clone()));
-        }
+        self.handle.shared.ensure_driver();
     }
 
     #[cold]
     async fn wait(&self, mut seen: u64) -> Result<Credential, Error> {
-        self.ensure_driver();
+        /// How often a waiting caller checks that a driver is running (its runtime may have shut
+        /// down, leaving the refresher parked for the next caller to respawn).
+        const CHECK: std::time::Duration = std::time::Duration::from_secs(1);
         let shared = &self.handle.shared;
         let start = tokio::time::Instant::now();
         let deadline = start + shared.cache.max_wait();
         let mut rx = shared.generation.subscribe();
         loop {
+            self.ensure_driver();
             shared.cache.request_refresh();
             shared.wake.notify_one();
-            match tokio::time::timeout_at(deadline, rx.wait_for(|g| *g > seen)).await {
+            let until = deadline.min(tokio::time::Instant::now() + CHECK);
+            match tokio::time::timeout_at(until, rx.wait_for(|g| *g > seen)).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(_)) => return Err(Error::Stopped),
+                Err(_) if until < deadline => continue,
                 Err(_) => return Err(Error::Timeout { waited_ms: start.elapsed().as_millis() as u64 }),
-            }
-            if shared.gone.load(Ordering::Acquire) {
-                return Err(Error::Stopped);
             }
             match shared.cache.lookup(mono_now) {
                 Lookup::Ready(c) => return Ok(c),

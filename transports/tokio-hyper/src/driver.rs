@@ -1,7 +1,7 @@
 //! The driver task that runs the core's refresher.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use alibabacloud_credentials_core::{Cache, Effect, Input, Now, RefreshPoll, Refresher};
@@ -19,8 +19,19 @@ pub(crate) struct Shared {
     pub generation: watch::Sender<u64>,
     /// Every client handle is gone.
     pub closed: AtomicBool,
-    /// The driver task ended (its runtime shut down).
-    pub gone: AtomicBool,
+    /// The refresher while no driver task runs it: before the first caller that must wait, and
+    /// after a driver's runtime shut down (the next waiting caller spawns a new one).
+    pub pending: Mutex<Option<Refresher>>,
+}
+
+impl Shared {
+    /// Spawns the driver on the current runtime if none is running. Call within a runtime.
+    pub fn ensure_driver(self: &Arc<Self>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(refresher) = pending.take() {
+            tokio::spawn(run(refresher, self.clone()));
+        }
+    }
 }
 
 /// The time as the core wants it; follows tokio's clock, so paused-time tests work.
@@ -28,19 +39,28 @@ pub(crate) fn now() -> Now {
     Now::new(tokio::time::Instant::now().into_std(), SystemTime::now())
 }
 
-/// Marks the driver gone however its task ends (including runtime shutdown).
-struct Gone(Arc<Shared>);
+/// Hands the refresher back however the driver task ends: when its runtime shuts down while
+/// clients remain, the next caller that has to wait spawns a new driver on its own runtime.
+struct Parked {
+    refresher: Option<Refresher>,
+    shared: Arc<Shared>,
+}
 
-impl Drop for Gone {
+impl Drop for Parked {
     fn drop(&mut self) {
-        self.0.gone.store(true, Ordering::Release);
-        self.0.generation.send_modify(|g| *g = u64::MAX);
+        if let Some(mut refresher) = self.refresher.take() {
+            if !self.shared.closed.load(Ordering::Acquire) {
+                refresher.abandon_fetch();
+                *self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(refresher);
+            }
+        }
     }
 }
 
 /// Runs until every handle is dropped.
-pub(crate) async fn run(mut refresher: Refresher, shared: Arc<Shared>) {
-    let _gone = Gone(shared.clone());
+pub(crate) async fn run(refresher: Refresher, shared: Arc<Shared>) {
+    let mut parked = Parked { refresher: Some(refresher), shared: shared.clone() };
+    let refresher = parked.refresher.as_mut().expect("set just above");
     let mut http = Http::new();
     loop {
         if shared.closed.load(Ordering::Acquire) {

@@ -21,9 +21,9 @@
 //!
 //! The driver task is spawned on the runtime of the first caller that has to wait (or of the
 //! first `try_get` made inside a runtime), and ends when the last clone of the client is dropped.
-//! Its clock follows tokio's (paused time in tests). Build a client inside the runtime that will
-//! use it: if that runtime shuts down, the driver goes with it and the client answers
-//! [`Error::Stopped`] from then on.
+//! Its clock follows tokio's (paused time in tests). If that runtime shuts down while clients
+//! remain, the driver hands its state back, and the next caller that has to wait starts a new
+//! driver on its own runtime (a fetch in flight is abandoned and made again).
 //! This crate is a thin driver: every decision is made by [`alibabacloud_credentials_core`],
 //! whose types it re-exports.
 

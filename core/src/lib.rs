@@ -34,8 +34,16 @@
 //! ```
 //!
 //! Callers never touch the refresher: they call [`Cache::lookup`] (one atomic load, one time
-//! comparison). Only when nothing usable is cached do they [`Cache::request_refresh`], wake the
-//! driver and wait for the next generation.
+//! comparison) or [`Cache::peek`] (the same, borrowing the credential in place). Only when
+//! nothing usable is cached do they [`Cache::request_refresh`], wake the driver and wait for the
+//! next generation. A transport implements [`Spawn`] (how it starts its driver) and gets its
+//! client builder from [`ClientBuilder`].
+//!
+//! ## Where configuration comes from
+//!
+//! [`Config`] (the official SDKs' fields) and an [`Env`] snapshot taken by the driver go through
+//! [`source_from_config`]; a config with no `type` selects the [`default_chain`]. Profile files
+//! are read through the file-read effect, never directly.
 //!
 //! ## Time and entropy
 //!

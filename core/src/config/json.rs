@@ -185,6 +185,24 @@ mod tests {
     }
 
     #[test]
+    fn every_parsed_field_counts_as_set() {
+        // What the resolver checks against each type's fields is what the parser fills in.
+        for (snake, _) in FIELDS.iter().filter(|(s, _)| *s != "type") {
+            let value = match *snake {
+                "role_session_expiration"
+                | "duration_seconds"
+                | "metadata_token_duration"
+                | "timeout"
+                | "connect_timeout" => "1000",
+                "enable_vpc" | "disable_imds_v1" | "enable_imds_v2" => "true",
+                _ => "\"x\"",
+            };
+            let c = parse(&format!("{{\"{snake}\": {value}}}")).unwrap();
+            assert_eq!(c.fields_set(), vec![*snake]);
+        }
+    }
+
+    #[test]
     fn errors_name_the_field_and_never_the_value() {
         let e = parse(r#"{"type": "ram_role_arn", "role_ar": "x"}"#).unwrap_err();
         assert_eq!(e, ConfigError::UnknownField { field: "role_ar".into(), suggestion: None });

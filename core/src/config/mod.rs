@@ -159,6 +159,41 @@ impl Config {
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
         json::parse(text)
     }
+
+    /// The names of the fields that are set (every field but `type`).
+    pub(crate) fn fields_set(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        macro_rules! check {
+            ($($name:ident),*) => {$( if self.$name.is_some() { v.push(stringify!($name)); } )*};
+        }
+        check!(
+            access_key_id,
+            access_key_secret,
+            security_token,
+            bearer_token,
+            role_arn,
+            oidc_provider_arn,
+            oidc_token_file_path,
+            role_session_name,
+            role_session_expiration,
+            duration_seconds,
+            policy,
+            external_id,
+            sts_endpoint,
+            sts_region_id,
+            enable_vpc,
+            role_name,
+            disable_imds_v1,
+            enable_imds_v2,
+            metadata_token_duration,
+            metadata_endpoint,
+            credentials_uri,
+            timeout,
+            connect_timeout,
+            proxy
+        );
+        v
+    }
 }
 
 impl fmt::Debug for Config {

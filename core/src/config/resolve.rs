@@ -66,41 +66,6 @@ fn allowed(t: CredentialType) -> &'static [&'static str] {
     }
 }
 
-/// The names of the fields that are set.
-fn fields_set(c: &Config) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    macro_rules! check {
-        ($($name:ident),*) => {$( if c.$name.is_some() { v.push(stringify!($name)); } )*};
-    }
-    check!(
-        access_key_id,
-        access_key_secret,
-        security_token,
-        bearer_token,
-        role_arn,
-        oidc_provider_arn,
-        oidc_token_file_path,
-        role_session_name,
-        role_session_expiration,
-        duration_seconds,
-        policy,
-        external_id,
-        sts_endpoint,
-        sts_region_id,
-        enable_vpc,
-        role_name,
-        disable_imds_v1,
-        enable_imds_v2,
-        metadata_token_duration,
-        metadata_endpoint,
-        credentials_uri,
-        timeout,
-        connect_timeout,
-        proxy
-    );
-    v
-}
-
 fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
 }
@@ -281,7 +246,7 @@ impl Resolver<'_> {
 /// a value out of range, or a field the type does not use.
 pub fn source_from_config(config: &Config, env: &Env) -> Result<Box<dyn Source>, ConfigError> {
     let Some(t) = config.credential_type else {
-        if let Some(field) = fields_set(config).first() {
+        if let Some(field) = config.fields_set().first() {
             return Err(ConfigError::InvalidValue {
                 field,
                 reason: "is set but `type` is not; set `type`, or leave every field unset for the default chain"
@@ -291,7 +256,7 @@ pub fn source_from_config(config: &Config, env: &Env) -> Result<Box<dyn Source>,
         return Ok(default_chain(env));
     };
     let allowed = allowed(t);
-    if let Some(field) = fields_set(config).into_iter().find(|f| !allowed.contains(f)) {
+    if let Some(field) = config.fields_set().into_iter().find(|f| !allowed.contains(f)) {
         return Err(ConfigError::NotApplicable { field, credential_type: t.as_str() });
     }
     let r = Resolver { c: config, env, t };

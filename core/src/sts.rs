@@ -15,6 +15,12 @@ use crate::{Credential, Fetched};
 /// STS API version.
 pub const STS_VERSION: &str = "2015-04-01";
 
+/// The `RoleSessionName` used when none is configured: `credentials-rust-<unix seconds>`, as
+/// the official SDKs name theirs `credentials-python-...`, `credentials-go-...`.
+pub(crate) fn default_session_name(now: Now) -> String {
+    format!("credentials-rust-{}", now.unix_seconds())
+}
+
 /// Largest STS answer accepted (real ones are about 2 KiB).
 pub const MAX_STS_BODY: usize = 64 * 1024;
 

@@ -56,3 +56,14 @@ impl Default for FakeClock {
         Self::new()
     }
 }
+
+/// `wall` moved by `secs` seconds (negative: back), as a scripted server whose clock is skewed
+/// reads it.
+pub(crate) fn skewed(wall: SystemTime, secs: i64) -> SystemTime {
+    let d = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        wall + d
+    } else {
+        wall - d
+    }
+}

@@ -268,12 +268,7 @@ impl ImdsServer {
     }
 
     fn server_time(&self, wall: SystemTime) -> SystemTime {
-        let d = Duration::from_secs(self.clock_offset.unsigned_abs());
-        if self.clock_offset >= 0 {
-            wall + d
-        } else {
-            wall - d
-        }
+        crate::clock::skewed(wall, self.clock_offset)
     }
 
     fn take_fault(&mut self, kind: ImdsRequestKind) -> Option<ImdsFault> {

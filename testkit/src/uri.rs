@@ -147,12 +147,7 @@ impl UriServer {
     }
 
     fn server_time(&self, wall: SystemTime) -> SystemTime {
-        let d = Duration::from_secs(self.clock_offset.unsigned_abs());
-        if self.clock_offset >= 0 {
-            wall + d
-        } else {
-            wall - d
-        }
+        crate::clock::skewed(wall, self.clock_offset)
     }
 
     /// Answers one request at the server's wall time `wall`.

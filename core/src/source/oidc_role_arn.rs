@@ -132,11 +132,8 @@ impl OidcRoleArnSource {
 
     fn build(&mut self, now: Now, ctx: &mut Ctx) -> Effect {
         let State::Calling { token } = &self.state else { unreachable!("build is only called while calling STS") };
-        let session = self
-            .params
-            .role_session_name
-            .get_or_insert_with(|| format!("credentials-rust-{}", now.unix_seconds()))
-            .clone();
+        let session =
+            self.params.role_session_name.get_or_insert_with(|| crate::sts::default_session_name(now)).clone();
         let duration = self.params.duration_seconds.to_string();
         let mut business: Vec<(&str, &str)> = vec![
             ("RoleArn", &self.params.role_arn),

@@ -97,11 +97,8 @@ impl RamRoleArnSource {
         let State::Calling { signer, string_to_sign } = &mut self.state else {
             unreachable!("build is only called while calling STS")
         };
-        let session = self
-            .params
-            .role_session_name
-            .get_or_insert_with(|| format!("credentials-rust-{}", now.unix_seconds()))
-            .clone();
+        let session =
+            self.params.role_session_name.get_or_insert_with(|| crate::sts::default_session_name(now)).clone();
         let duration = self.params.duration_seconds.to_string();
         let mut business: Vec<(&str, &str)> =
             vec![("RoleArn", &self.params.role_arn), ("RoleSessionName", &session), ("DurationSeconds", &duration)];
